@@ -1,0 +1,32 @@
+# The two commands of README.md: `make run` and `make test`. Everything else is CMake.
+DATA ?= ./data
+JOBS ?= $(shell nproc)
+BUILD := build
+BUILD_ASAN := build-asan
+
+.PHONY: run test deps build build-asan unit e2e clean bench
+
+run: deps build
+	@test -d "$(DATA)" || ./$(BUILD)/coffre init --data "$(DATA)"
+	./$(BUILD)/coffre serve --data "$(DATA)"
+
+test: deps build build-asan
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS)
+
+deps:
+	@./scripts/deps.sh
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan:
+	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DCOFFRE_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+bench: deps build
+	./bench/https/run.sh ./$(BUILD)/coffre
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

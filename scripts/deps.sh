@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one list of Debian packages coffre needs to build, run, test and benchmark.
+# `make run`, `make test` and .ci/run all call this; it installs only what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config
+  # libraries (see DESIGN.md, Dependencies)
+  libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev
+  # tests: unit tests, TLS probes, end-to-end client
+  libcmocka-dev libcurl4-gnutls-dev gnutls-bin openssl python3 ca-certificates
+  # benchmarks: load generator and the reference server
+  wrk nginx-light
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,153 @@
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "crypto/keyring.h"
+#include "http/server.h"
+
+#define SERVE_MAX_SETS 64
+
+extern char **environ;
+
+static int
+serve_usage(void)
+{
+	fprintf(stderr, "usage: coffre serve [--data DIR] [--listen ADDR:PORT] "
+	    "[--set SECTION.NAME=VALUE]...\n");
+	return EXIT_USAGE;
+}
+
+/* Builds the printed URL from the listen address and the port actually bound. */
+static void
+serve_url(const char *listen, unsigned port, char *out, size_t outsz)
+{
+	const char *colon = strrchr(listen, ':');
+	int hlen = colon ? (int)(colon - listen) : 0;
+
+	snprintf(out, outsz, "https://%.*s:%u/", hlen, listen, port);
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "set", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data_flag = NULL, *listen_flag = NULL, *sets[SERVE_MAX_SETS], *dir;
+	struct config *cfg = NULL;
+	struct server *srv = NULL;
+	char path[4096], msg[512], url[600];
+	int c, nsets = 0, rc, sig = 0, status = EXIT_FAIL;
+	sigset_t mask;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': data_flag = optarg; break;
+		case 'l': listen_flag = optarg; break;
+		case 's':
+			if (nsets == SERVE_MAX_SETS)
+				return serve_usage();
+			sets[nsets++] = optarg;
+			break;
+		default:
+			return serve_usage();
+		}
+	}
+	if (optind != argc)
+		return serve_usage();
+	dir = cli_data_dir(data_flag);
+
+	if ((cfg = config_new()) == NULL) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	if (fs_join(path, sizeof(path), dir, CONFIG_FILE_NAME) != 0) {
+		cli_error("data folder path too long");
+		goto out;
+	}
+	rc = config_load_file(cfg, path, msg, sizeof(msg));
+	if (rc == ERR_NOTFOUND) {
+		cli_error("%s not found: create the data folder with `coffre init --data %s`", path,
+		    dir);
+		goto out;
+	}
+	if (rc != 0 || config_load_env(cfg, environ, msg, sizeof(msg)) != 0) {
+		cli_error("%s", msg);
+		goto out;
+	}
+	for (int i = 0; i < nsets; i++) {
+		char key[128];
+		const char *eq = strchr(sets[i], '=');
+		if (eq == NULL || (size_t)(eq - sets[i]) >= sizeof(key)) {
+			cli_error("--set expects SECTION.NAME=VALUE");
+			status = EXIT_USAGE;
+			goto out;
+		}
+		memcpy(key, sets[i], (size_t)(eq - sets[i]));
+		key[eq - sets[i]] = '\0';
+		if (config_set(cfg, key, eq + 1, msg, sizeof(msg)) != 0) {
+			cli_error("--set %s", msg);
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (listen_flag != NULL && config_set(cfg, "server.listen", listen_flag, msg,
+	    sizeof(msg)) != 0) {
+		cli_error("--listen: %s", msg);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	log_set_level_name(config_str(cfg, "log.level"));
+
+	/* Keys readable by others are a misconfiguration worth refusing, as ssh does. */
+	if (fs_join(path, sizeof(path), dir, KEYRING_MASTER_FILE) != 0 ||
+	    (rc = fs_check_private(path)) != 0) {
+		cli_error("%s: %s", path, rc == ERR_PERM ?
+		    "readable by group or others; run chmod 600 on it" : "missing or unreadable");
+		goto out;
+	}
+	if (fs_check_private(dir) == ERR_PERM)
+		log_warnx("%s is accessible by group or others; chmod 700 is advised", dir);
+
+	/* Block the stop signals in every thread; this one waits for them below. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((srv = server_start(cfg, dir, api_routes, api_nroutes, &rc)) == NULL) {
+		cli_error("cannot start the server: %s", err_str(rc));
+		goto out;
+	}
+	serve_url(config_str(cfg, "server.listen"), server_port(srv), url, sizeof(url));
+	log_info("listening on %s (data folder %s)", url, dir);
+	printf("coffre is serving %s\n", url);
+	fflush(stdout);
+
+	while (sigwait(&mask, &sig) != 0)
+		;
+	log_info("received %s: no new connections, finishing requests in flight",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	rc = server_stop(srv, (unsigned)config_int(cfg, "server.shutdown_grace"));
+	srv = NULL;
+	log_info("stopped%s", rc == 0 ? "" : " (some requests were cut off)");
+	status = rc == 0 ? EXIT_OK : EXIT_FAIL;
+out:
+	server_stop(srv, 0);
+	config_free(cfg);
+	return status;
+}

@@ -1,0 +1,373 @@
+#include "common/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/fsutil.h"
+
+enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_BOOL };
+
+struct config_def {
+	const char *name;
+	enum config_type type;
+	const char *def;
+	long long min, max;     /* integers; for strings, the length bounds */
+	const char *choices;    /* strings: "a|b|c" when only those are valid */
+	const char *help;
+};
+
+static const struct config_def config_defs[] = {
+	{ "server.listen", CONFIG_STR, "127.0.0.1:8443", 1, 255, NULL,
+	  "Address and port of the HTTPS listener: 127.0.0.1:8443, [::1]:8443, 0.0.0.0:443.\n"
+	  "Port 0 picks a free port and logs it." },
+	{ "server.public_url", CONFIG_STR, "https://127.0.0.1:8443", 1, 512, NULL,
+	  "Base URL users reach coffre at; used in links sent by e-mail." },
+	{ "server.threads", CONFIG_INT, "2", 1, 64, NULL,
+	  "Worker threads of the HTTP server (one per core is a good start)." },
+	{ "server.max_connections", CONFIG_INT, "512", 1, 100000, NULL,
+	  "Connections open at once; further ones are refused." },
+	{ "server.max_connections_per_address", CONFIG_INT, "64", 0, 100000, NULL,
+	  "Connections open at once from one client address (0: no per-address limit)." },
+	{ "server.idle_timeout", CONFIG_INT, "15", 1, 3600, NULL,
+	  "Seconds a connection may stay silent (while sending headers or idle between requests)." },
+	{ "server.request_timeout", CONFIG_INT, "30", 1, 3600, NULL,
+	  "Seconds a client has to send a whole request body; slower ones get 408." },
+	{ "server.max_header_bytes", CONFIG_INT, "16384", 1024, 65536, NULL,
+	  "Largest request line plus headers accepted, in bytes (431 beyond)." },
+	{ "server.max_body_bytes", CONFIG_INT, "1048576", 1024, 67108864, NULL,
+	  "Largest JSON request body accepted, in bytes (413 beyond)." },
+	{ "server.max_json_depth", CONFIG_INT, "32", 1, 256, NULL,
+	  "Deepest nesting of arrays and objects accepted in a JSON body." },
+	{ "server.rate_limit", CONFIG_INT, "50", 0, 1000000, NULL,
+	  "Requests per second allowed per client address, on average (0 disables; 429 beyond)." },
+	{ "server.rate_limit_burst", CONFIG_INT, "200", 1, 1000000, NULL,
+	  "Requests a client address may send in a burst above the average rate." },
+	{ "server.shutdown_grace", CONFIG_INT, "15", 0, 600, NULL,
+	  "Seconds SIGTERM waits for requests in flight before the server stops anyway." },
+	{ "tls.cert", CONFIG_STR, "tls/cert.pem", 1, 1024, NULL,
+	  "Certificate chain in PEM, relative to the data folder or absolute." },
+	{ "tls.key", CONFIG_STR, "tls/key.pem", 1, 1024, NULL,
+	  "Private key in PEM (mode 0600), relative to the data folder or absolute." },
+	{ "tls.min_version", CONFIG_STR, "1.2", 1, 8, "1.2|1.3",
+	  "Oldest TLS version accepted: 1.2 or 1.3. Older versions are never offered." },
+	{ "log.level", CONFIG_STR, "info", 1, 8, "error|warn|info|debug",
+	  "Lowest level of diagnostic messages written to stderr." },
+};
+
+#define CONFIG_NKEYS (sizeof(config_defs) / sizeof(config_defs[0]))
+
+struct config {
+	char *values[CONFIG_NKEYS];
+};
+
+static int
+config_index(const char *name)
+{
+	for (size_t i = 0; i < CONFIG_NKEYS; i++)
+		if (strcmp(config_defs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+config_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ERR_CONFIG;
+}
+
+static int
+config_parse_int(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (*s == '\0' || isspace((unsigned char)*s))
+		return ERR_INVALID;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return ERR_INVALID;
+	*out = v;
+	return 0;
+}
+
+static int
+config_choice_ok(const char *choices, const char *value)
+{
+	size_t n = strlen(value);
+	const char *p = choices;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && strncmp(p, value, n) == 0)
+			return 1;
+		if (bar == NULL)
+			break;
+		p = bar + 1;
+	}
+	return 0;
+}
+
+int
+config_set(struct config *cfg, const char *name, const char *value, char *err, size_t errlen)
+{
+	const struct config_def *d;
+	long long v;
+	size_t len;
+	char *copy;
+	int i = config_index(name);
+
+	if (i < 0)
+		return config_fail(err, errlen, "unknown configuration key '%.64s'", name);
+	d = &config_defs[i];
+	len = strlen(value);
+	if (len > CONFIG_MAX_VALUE)
+		return config_fail(err, errlen, "%s: value too long", name);
+	for (size_t k = 0; k < len; k++)
+		if ((unsigned char)value[k] < 0x20 || value[k] == 0x7f)
+			return config_fail(err, errlen, "%s: control character in value", name);
+	switch (d->type) {
+	case CONFIG_INT:
+		if (config_parse_int(value, &v) != 0)
+			return config_fail(err, errlen, "%s: expected an integer", name);
+		if (v < d->min || v > d->max)
+			return config_fail(err, errlen, "%s: must be between %lld and %lld", name,
+			    d->min, d->max);
+		break;
+	case CONFIG_BOOL:
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+			return config_fail(err, errlen, "%s: expected true or false", name);
+		break;
+	case CONFIG_STR:
+		if ((long long)len < d->min || (long long)len > d->max)
+			return config_fail(err, errlen, "%s: length must be between %lld and %lld",
+			    name, d->min, d->max);
+		if (d->choices != NULL && !config_choice_ok(d->choices, value))
+			return config_fail(err, errlen, "%s: must be one of %s", name, d->choices);
+		break;
+	}
+	if ((copy = strdup(value)) == NULL)
+		return ERR_NOMEM;
+	free(cfg->values[i]);
+	cfg->values[i] = copy;
+	return 0;
+}
+
+struct config *
+config_new(void)
+{
+	struct config *cfg = calloc(1, sizeof(*cfg));
+
+	if (cfg == NULL)
+		return NULL;
+	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+		if ((cfg->values[i] = strdup(config_defs[i].def)) == NULL) {
+			config_free(cfg);
+			return NULL;
+		}
+	}
+	return cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < CONFIG_NKEYS; i++)
+		free(cfg->values[i]);
+	free(cfg);
+}
+
+static char *
+config_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char section[64] = "", key[160], msg[256];
+	char *buf = NULL, *line, *next;
+	size_t len;
+	int lineno = 0, rc;
+
+	rc = fs_read_all(path, CONFIG_MAX_FILE, 0, &buf, &len);
+	if (rc == ERR_NOTFOUND)
+		return rc;
+	if (rc != 0)
+		return config_fail(err, errlen, "%s: cannot read: %s", path, err_str(rc));
+	if (strlen(buf) != len) {
+		rc = config_fail(err, errlen, "%s: contains a NUL byte", path);
+		goto out;
+	}
+	for (line = buf; line != NULL; line = next) {
+		char *eq, *name, *value;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		line = config_trim(line);
+		if (*line == '\0' || *line == '#' || *line == ';')
+			continue;
+		if (*line == '[') {
+			char *end = strchr(line, ']');
+			if (end == NULL || end[1] != '\0' || end - line - 1 <= 0 ||
+			    (size_t)(end - line - 1) >= sizeof(section)) {
+				rc = config_fail(err, errlen, "%s:%d: malformed section header", path,
+				    lineno);
+				goto out;
+			}
+			*end = '\0';
+			snprintf(section, sizeof(section), "%s", config_trim(line + 1));
+			continue;
+		}
+		if ((eq = strchr(line, '=')) == NULL) {
+			rc = config_fail(err, errlen, "%s:%d: expected 'name = value'", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		name = config_trim(line);
+		value = config_trim(eq + 1);
+		if (section[0] == '\0') {
+			rc = config_fail(err, errlen, "%s:%d: key outside of a [section]", path, lineno);
+			goto out;
+		}
+		if ((size_t)snprintf(key, sizeof(key), "%s.%s", section, name) >= sizeof(key)) {
+			rc = config_fail(err, errlen, "%s:%d: key too long", path, lineno);
+			goto out;
+		}
+		if (config_set(cfg, key, value, msg, sizeof(msg)) != 0) {
+			rc = config_fail(err, errlen, "%s:%d: %s", path, lineno, msg);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int
+config_env_name(const char *name, char *out, size_t outsz)
+{
+	size_t n = strlen(name), k = 0;
+
+	if (n + sizeof("COFFRE_") > outsz)
+		return ERR_TOOBIG;
+	memcpy(out, "COFFRE_", 7);
+	k = 7;
+	for (size_t i = 0; i < n; i++)
+		out[k++] = name[i] == '.' ? '_' : (char)toupper((unsigned char)name[i]);
+	out[k] = '\0';
+	return 0;
+}
+
+int
+config_load_env(struct config *cfg, char *const *envp, char *err, size_t errlen)
+{
+	char envname[200], msg[256];
+
+	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_env_name(config_defs[i].name, envname, sizeof(envname)) != 0)
+			return ERR_INTERNAL;
+		size_t n = strlen(envname);
+		for (char *const *e = envp; *e != NULL; e++) {
+			if (strncmp(*e, envname, n) != 0 || (*e)[n] != '=')
+				continue;
+			if (config_set(cfg, config_defs[i].name, *e + n + 1, msg, sizeof(msg)) != 0)
+				return config_fail(err, errlen, "%s: %s", envname, msg);
+		}
+	}
+	return 0;
+}
+
+static int
+config_lookup(const struct config *cfg, const char *name, enum config_type type)
+{
+	int i = config_index(name);
+
+	if (i < 0 || config_defs[i].type != type)
+		abort();        /* a misspelt key in the code, caught by any test */
+	(void)cfg;
+	return i;
+}
+
+const char *
+config_str(const struct config *cfg, const char *name)
+{
+	return cfg->values[config_lookup(cfg, name, CONFIG_STR)];
+}
+
+long long
+config_int(const struct config *cfg, const char *name)
+{
+	long long v = 0;
+
+	config_parse_int(cfg->values[config_lookup(cfg, name, CONFIG_INT)], &v);
+	return v;
+}
+
+int
+config_bool(const struct config *cfg, const char *name)
+{
+	return strcmp(cfg->values[config_lookup(cfg, name, CONFIG_BOOL)], "true") == 0;
+}
+
+int
+config_write_template(FILE *f)
+{
+	const char *section = "";
+	size_t seclen = 0;
+	char envname[200];
+
+	fprintf(f, "# coffre configuration.\n"
+	    "#\n"
+	    "# Every key can also be set in the environment (server.listen as COFFRE_SERVER_LISTEN)\n"
+	    "# or with `coffre serve --set section.name=value`; flags win over the environment,\n"
+	    "# which wins over this file. Lines starting with # are comments; the values shown\n"
+	    "# are the defaults.\n");
+	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+		const struct config_def *d = &config_defs[i];
+		const char *dot = strchr(d->name, '.');
+		size_t slen = (size_t)(dot - d->name);
+
+		if (seclen != slen || strncmp(section, d->name, slen) != 0) {
+			fprintf(f, "\n[%.*s]\n", (int)slen, d->name);
+			section = d->name;
+			seclen = slen;
+		}
+		fputc('\n', f);
+		for (const char *h = d->help; *h;) {
+			const char *nl = strchr(h, '\n');
+			size_t l = nl ? (size_t)(nl - h) : strlen(h);
+			fprintf(f, "# %.*s\n", (int)l, h);
+			h += l + (nl ? 1 : 0);
+		}
+		config_env_name(d->name, envname, sizeof(envname));
+		fprintf(f, "# Environment: %s\n", envname);
+		fprintf(f, "#%s = %s\n", dot + 1, d->def);
+	}
+	return ferror(f) ? ERR_IO : 0;
+}

@@ -1,0 +1,95 @@
+/* coffre: a self-hosted, multi-tenant knowledge vault. The command table lives here. */
+#include <gnutls/gnutls.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+
+#define COFFRE_VERSION "0.1.0"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *summary;
+};
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "init", cmd_init, "init [--data DIR]",
+	  "create the data folder: master key, TLS certificate, configuration" },
+	{ "serve", cmd_serve, "serve [--data DIR] [--listen ADDR:PORT] [--set KEY=VALUE]...",
+	  "run the HTTPS server until SIGTERM or SIGINT" },
+	{ "help", cmd_help, "help", "list the commands" },
+	{ "version", cmd_version, "version", "print the version" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: coffre COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-62s %s\n", commands[i].usage, commands[i].summary);
+	fprintf(f, "\nThe data folder is --data DIR, else $COFFRE_DATA, else ./data.\n"
+	    "Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("coffre %s (GnuTLS %s, libsodium %s)\n", COFFRE_VERSION, gnutls_check_version(NULL),
+	    sodium_version_string());
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	int status = EXIT_USAGE;
+
+	umask(077);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "coffre: cannot initialise libsodium\n");
+		return EXIT_FAIL;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		argv[1] = (char *)"help";
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			status = commands[i].fn(argc - 1, argv + 1);
+			goto out;
+		}
+	}
+	fprintf(stderr, "coffre: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+out:
+	/* A full disk or closed pipe on stdout is a failure, as git and jq treat it. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "coffre: error writing to standard output\n");
+		return EXIT_FAIL;
+	}
+	return status;
+}
