@@ -78,6 +78,7 @@ struct exchange {
 	struct response res;
 	int decided;            /* the response is known; the body is read and discarded */
 	int queued;
+	int aborted;            /* connection closed without a response (408, 413) */
 	int wants_body;
 	char *body;
 	size_t body_len, body_cap, body_seen;
@@ -300,19 +301,38 @@ server_begin(struct server *srv, struct MHD_Connection *conn, const char *url,
 	return MHD_YES;
 }
 
+/*
+ * libmicrohttpd cannot queue a response while a body is arriving, so a body that turns out
+ * too large (chunked) is discarded up to SERVER_DISCARD_FACTOR times the limit and then
+ * answered with 413; past that, or past the deadline, the connection is closed.
+ */
+#define SERVER_DISCARD_FACTOR 4
+
 static enum MHD_Result
-server_receive(struct server *srv, struct MHD_Connection *conn, struct exchange *ex,
-    const char *data, size_t len)
+server_abort(struct exchange *ex, int status)
+{
+	ex->res.status = status;        /* for the access log and metrics only */
+	ex->aborted = 1;
+	return MHD_NO;
+}
+
+static enum MHD_Result
+server_receive(struct server *srv, struct exchange *ex, const char *data, size_t len)
 {
 	if (ex->queued)
 		return MHD_YES;
 	if (time_mono_ns() > ex->deadline_ns)
-		return server_reply_now(conn, ex, 408, "request_timeout",
-		    "The request body arrived too slowly.");
+		return server_abort(ex, 408);
 	ex->body_seen += len;
-	if (ex->body_seen > srv->max_body)
-		return server_reply_now(conn, ex, 413, "body_too_large",
+	if (ex->body_seen > srv->max_body) {
+		if (ex->body_seen / SERVER_DISCARD_FACTOR > srv->max_body)
+			return server_abort(ex, 413);
+		if (ex->res.status != 413)
+			ex->decided = 0;        /* 413 wins over any earlier decision */
+		server_decide(ex, 413, "body_too_large",
 		    "The request body is larger than the server accepts.");
+		ex->res.close = 1;
+	}
 	if (ex->decided || !ex->wants_body)
 		return MHD_YES;
 	if (ex->body_len + len + 1 > ex->body_cap) {
@@ -385,7 +405,7 @@ server_on_request(void *cls, struct MHD_Connection *conn, const char *url, const
 	if (*upload_size != 0) {
 		size_t len = *upload_size;
 		*upload_size = 0;
-		return server_receive(srv, conn, ex, upload_data, len);
+		return server_receive(srv, ex, upload_data, len);
 	}
 	if (ex->queued)
 		return MHD_YES;
@@ -410,11 +430,12 @@ server_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	dur = time_mono_ns() - ex->req.start_ns;
 	route = ex->req.route >= 0 ? srv->routes[ex->req.route].pattern : "unmatched";
-	if (ex->queued)
+	if (ex->queued || ex->aborted)
 		metrics_record(srv->metrics, ex->req.route, ex->res.status, dur);
 	/* The route pattern, never the raw path: paths and queries can carry tokens. */
 	log_info("access method=%s route=%s status=%d duration_ms=%.3f remote=%s",
-	    http_method_name(ex->req.method), route, ex->queued ? ex->res.status : 0,
+	    http_method_name(ex->req.method), route,
+	    ex->queued || ex->aborted ? ex->res.status : 0,
 	    (double)dur / 1e6, ex->req.remote);
 	json_decref(ex->req.json);
 	response_clear(&ex->res);
