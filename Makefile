@@ -10,9 +10,14 @@ run: deps build
 	@test -d "$(DATA)" || ./$(BUILD)/coffre init --data "$(DATA)"
 	./$(BUILD)/coffre serve --data "$(DATA)"
 
+# Both configurations always run; the target fails if either had a failure.
 test: deps build build-asan
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS)
+	@rc=0; \
+	echo "== tests (release build)"; \
+	(cd $(BUILD) && ctest --output-on-failure -j $(JOBS)) || rc=1; \
+	echo "== tests (AddressSanitizer + UndefinedBehaviorSanitizer build)"; \
+	(cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS)) || rc=1; \
+	exit $$rc
 
 deps:
 	@./scripts/deps.sh
