@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config
   # libraries (see DESIGN.md, Dependencies)
-  libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev
+  libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev libsqlite3-dev
   # tests: unit tests, TLS probes, end-to-end client
   libcmocka-dev libcurl4-gnutls-dev gnutls-bin openssl python3 ca-certificates
   # benchmarks: load generator and the reference server

@@ -1,0 +1,153 @@
+#include "store/db.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "crypto/vfs_crypt.h"
+
+int
+db_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_NOMEM:
+		return ERR_NOMEM;
+	case SQLITE_CONSTRAINT:
+		return ERR_EXISTS;
+	case SQLITE_NOTFOUND:
+		return ERR_NOTFOUND;
+	case SQLITE_TOOBIG:
+		return ERR_TOOBIG;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return ERR_CRYPTO;
+	case SQLITE_IOERR:
+		return rc == SQLITE_IOERR_DATA ? ERR_CRYPTO : ERR_IO;
+	default:
+		return ERR_INTERNAL;
+	}
+}
+
+int
+db_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		log_debug("sqlite: %s", msg ? msg : sqlite3_errstr(rc));
+		rc = sqlite3_extended_errcode(db);
+	}
+	sqlite3_free(msg);
+	return db_err(rc);
+}
+
+void
+db_close(sqlite3 *db)
+{
+	char *path;
+
+	if (db == NULL)
+		return;
+	path = sqlite3_mprintf("%s", sqlite3_db_filename(db, "main"));
+	sqlite3_close_v2(db);
+	if (path != NULL) {
+		vfs_crypt_detach(path);
+		sqlite3_free(path);
+	}
+}
+
+int
+db_open(const char *path, const struct key *key, int create, sqlite3 **out)
+{
+	sqlite3 *db = NULL;
+	struct stat st;
+	int rc, fresh, reserve = VFS_CRYPT_RESERVE;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+
+	*out = NULL;
+	if ((rc = vfs_crypt_register()) != 0)
+		return rc;
+	fresh = stat(path, &st) != 0 || st.st_size == 0;
+	if (fresh && !create)
+		return ERR_NOTFOUND;
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	if ((rc = vfs_crypt_attach(path, key)) != 0)
+		return rc;
+	if (sqlite3_open_v2(path, &db, flags, VFS_CRYPT_NAME) != SQLITE_OK) {
+		rc = db != NULL ? db_err(sqlite3_extended_errcode(db)) : ERR_NOMEM;
+		if (db != NULL)
+			sqlite3_close_v2(db);
+		vfs_crypt_detach(path);
+		return rc ? rc : ERR_IO;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	/* Temp files would escape the cipher: keep them in memory (the VFS refuses them). */
+	if ((rc = db_exec(db, "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0;"
+	    "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")) != 0)
+		goto fail;
+	if (fresh) {
+		if (sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) !=
+		    SQLITE_OK || (rc = db_exec(db, "PRAGMA page_size = 4096;")) != 0) {
+			rc = rc ? rc : ERR_INTERNAL;
+			goto fail;
+		}
+	}
+	/* Reading the schema is the key check: a wrong key fails authentication here. */
+	if ((rc = db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+	    "SELECT count(*) FROM sqlite_schema;")) != 0)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	db_close(db);
+	return rc;
+}
+
+int
+db_migrate(sqlite3 *db, const struct migration *m, int n)
+{
+	sqlite3_stmt *st = NULL;
+	int current = 0, rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		current = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	for (int i = 0; i < n; i++) {
+		char *sql;
+		if (m[i].version <= current)
+			continue;
+		if (m[i].version != current + 1) {
+			log_error("migration %d (%s) does not follow %d", m[i].version, m[i].name,
+			    current);
+			return ERR_INTERNAL;
+		}
+		if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != 0)
+			return rc;
+		if ((rc = db_exec(db, m[i].sql)) != 0) {
+			log_error("migration %04d_%s failed", m[i].version, m[i].name);
+			db_exec(db, "ROLLBACK");
+			return rc;
+		}
+		sql = sqlite3_mprintf("PRAGMA user_version = %d", m[i].version);
+		rc = sql ? db_exec(db, sql) : ERR_NOMEM;
+		sqlite3_free(sql);
+		if (rc != 0 || (rc = db_exec(db, "COMMIT")) != 0) {
+			db_exec(db, "ROLLBACK");
+			return rc;
+		}
+		current = m[i].version;
+	}
+	return 0;
+}
