@@ -25,6 +25,14 @@ static const struct command commands[] = {
 	  "create the data folder: master key, TLS certificate, configuration" },
 	{ "serve", cmd_serve, "serve [--data DIR] [--listen ADDR:PORT] [--set KEY=VALUE]...",
 	  "run the HTTPS server until SIGTERM or SIGINT" },
+	{ "tenant", cmd_tenant, "tenant create SLUG --admin-email EMAIL [--name N] [--kek-file F]",
+	  "new tenant with its own encrypted vault" },
+	{ "tenant", cmd_tenant, "tenant list [--json]", "list tenants" },
+	{ "tenant", cmd_tenant, "tenant delete SLUG",
+	  "crypto-shred a tenant: destroy its key, then its files" },
+	{ "tenant", cmd_tenant, "tenant rotate-key SLUG",
+	  "new data key; vault and blobs re-encrypted" },
+	{ "key", cmd_key, "key rotate-master", "new master key; every tenant key re-wrapped" },
 	{ "help", cmd_help, "help", "list the commands" },
 	{ "version", cmd_version, "version", "print the version" },
 };
@@ -36,7 +44,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: coffre COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-62s %s\n", commands[i].usage, commands[i].summary);
+		fprintf(f, "  %-66s %s\n", commands[i].usage, commands[i].summary);
 	fprintf(f, "\nThe data folder is --data DIR, else $COFFRE_DATA, else ./data.\n"
 	    "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }

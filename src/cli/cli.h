@@ -6,6 +6,8 @@
 
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_tenant(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 
 /* Resolves the data folder: --data, else $COFFRE_DATA, else ./data. */
 const char *cli_data_dir(const char *flag);

@@ -13,6 +13,8 @@
 #include "common/log.h"
 #include "crypto/keyring.h"
 #include "http/server.h"
+#include "store/system.h"
+#include "store/vault.h"
 
 #define SERVE_MAX_SETS 64
 
@@ -48,6 +50,8 @@ cmd_serve(int argc, char **argv)
 	const char *data_flag = NULL, *listen_flag = NULL, *sets[SERVE_MAX_SETS], *dir;
 	struct config *cfg = NULL;
 	struct server *srv = NULL;
+	struct system *sys = NULL;
+	struct vault_cache *vaults = NULL;
 	char path[4096], msg[512], url[600];
 	int c, nsets = 0, rc, sig = 0, status = EXIT_FAIL;
 	sigset_t mask;
@@ -121,6 +125,17 @@ cmd_serve(int argc, char **argv)
 	}
 	if (fs_check_private(dir) == ERR_PERM)
 		log_warnx("%s is accessible by group or others; chmod 700 is advised", dir);
+	/* The platform database and the vault cache, held for the server's lifetime. */
+	if ((sys = system_open(dir, 0, &rc)) == NULL) {
+		cli_error("cannot open the system database: %s", rc == ERR_CRYPTO ?
+		    "the master key does not decrypt it" : err_str(rc));
+		goto out;
+	}
+	if ((vaults = vault_cache_new(sys, 64, (unsigned)config_int(cfg, "server.threads"))) ==
+	    NULL) {
+		cli_error("out of memory");
+		goto out;
+	}
 
 	/* Block the stop signals in every thread; this one waits for them below. */
 	sigemptyset(&mask);
@@ -148,6 +163,8 @@ cmd_serve(int argc, char **argv)
 	status = rc == 0 ? EXIT_OK : EXIT_FAIL;
 out:
 	server_stop(srv, 0);
+	vault_cache_free(vaults);
+	system_close(sys);
 	config_free(cfg);
 	return status;
 }

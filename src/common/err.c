@@ -16,6 +16,7 @@ err_str(int err)
 	case ERR_CONFIG: return "configuration error";
 	case ERR_PERM: return "permission problem";
 	case ERR_INTERNAL: return "internal error";
+	case ERR_BUSY: return "in use by another process";
 	}
 	return "unknown error";
 }

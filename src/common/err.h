@@ -16,6 +16,7 @@ enum err {
 	ERR_CONFIG = -9,
 	ERR_PERM = -10,     /* unsafe file permissions or access refused */
 	ERR_INTERNAL = -11,
+	ERR_BUSY = -12,     /* held by another process (a running server, a rotation) */
 };
 
 /* Returns a static, human readable description of an error code. */

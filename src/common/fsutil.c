@@ -1,6 +1,8 @@
 #include "common/fsutil.h"
 
 #include <dirent.h>
+#include <ftw.h>
+#include <sys/file.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -158,4 +160,68 @@ fs_join(char *out, size_t outsz, const char *dir, const char *name)
 	if (n < 0 || (size_t)n >= outsz)
 		return ERR_TOOBIG;
 	return 0;
+}
+
+static int
+fs_remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int
+fs_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? ERR_NOTFOUND : ERR_IO;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path) == 0 ? 0 : ERR_IO;
+	return nftw(path, fs_remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : ERR_IO;
+}
+
+int
+fs_sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return ERR_IO;
+	rc = fsync(fd) == 0 ? 0 : ERR_IO;
+	close(fd);
+	return rc;
+}
+
+int
+fs_lock(const char *path, int exclusive)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return ERR_IO;
+	if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+		int busy = errno == EWOULDBLOCK;
+		close(fd);
+		return busy ? ERR_BUSY : ERR_IO;
+	}
+	return fd;
+}
+
+void
+fs_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+void
+fs_fault_point(const char *name)
+{
+	const char *f = getenv("COFFRE_FAULT");
+
+	if (f != NULL && strcmp(f, name) == 0)
+		_exit(70);
 }

@@ -19,6 +19,16 @@ void fs_free_secure(char *p, size_t len);
 int fs_dir_is_empty(const char *path);
 /* ERR_PERM when path is accessible by group or others. */
 int fs_check_private(const char *path);
+/* Removes path and everything under it (no symlinks followed); ERR_NOTFOUND if absent. */
+int fs_remove_tree(const char *path);
+/* fsyncs a directory so that renames and creations in it are durable. */
+int fs_sync_dir(const char *path);
+/* Takes an advisory lock on path (created 0600): shared or exclusive, never waiting.
+ * Returns the descriptor holding it or ERR_BUSY when another holder conflicts. */
+int fs_lock(const char *path, int exclusive);
+void fs_unlock(int fd);
+/* Exits at once (status 70) when COFFRE_FAULT names this point: crash tests only. */
+void fs_fault_point(const char *name);
 /* Joins dir and name into out (size outsz); ERR_TOOBIG when it does not fit. */
 int fs_join(char *out, size_t outsz, const char *dir, const char *name);
 

@@ -112,18 +112,30 @@ blob_flush(struct blob_writer *w, int last)
 struct blob_writer *
 blob_writer_open(const char *dir, const struct key *blob_key, int *err)
 {
-	struct blob_writer *w = calloc(1, sizeof(*w));
 	unsigned char rnd[BLOB_ID_LEN / 2];
+	char id[BLOB_ID_LEN + 1];
 
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(id, sizeof(id), rnd, sizeof(rnd));
+	return blob_writer_open_as(dir, blob_key, id, err);
+}
+
+struct blob_writer *
+blob_writer_open_as(const char *dir, const struct key *blob_key, const char *id, int *err)
+{
+	struct blob_writer *w;
+
+	*err = ERR_INVALID;
+	if (!blob_id_valid(id))
+		return NULL;
 	*err = ERR_NOMEM;
-	if (w == NULL)
+	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->fd = -1;
 	if ((w->chunk = sodium_malloc(BLOB_SLOT)) == NULL ||
 	    (w->aead = aead_new(blob_key->bytes)) == NULL)
 		goto fail;
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(w->id, sizeof(w->id), rnd, sizeof(rnd));
+	memcpy(w->id, id, BLOB_ID_LEN + 1);
 	*err = ERR_TOOBIG;
 	if ((size_t)snprintf(w->path, sizeof(w->path), "%s/%s", dir, w->id) >= sizeof(w->path) ||
 	    (size_t)snprintf(w->tmp, sizeof(w->tmp), "%s/.%s.tmp", dir, w->id) >= sizeof(w->tmp))

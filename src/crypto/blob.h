@@ -20,6 +20,9 @@ struct blob_reader;
 
 /* Starts a new blob in dir (a temporary file until commit). NULL with *err on failure. */
 struct blob_writer *blob_writer_open(const char *dir, const struct key *blob_key, int *err);
+/* Same, writing the blob under an existing id (key rotation re-encrypts in place of it). */
+struct blob_writer *blob_writer_open_as(const char *dir, const struct key *blob_key,
+    const char *id, int *err);
 /* Appends len bytes. */
 int blob_writer_write(struct blob_writer *w, const void *data, size_t len);
 /* Seals the last chunk, fsyncs and names the file; writes the id (BLOB_ID_LEN + NUL). */

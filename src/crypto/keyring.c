@@ -335,3 +335,31 @@ out:
 		key_free(dek);
 	return rc;
 }
+
+int
+keyring_rewrap_dek(const struct keyring *from, const struct keyring *to,
+    const char *tenant_id, uint32_t version, const unsigned char *in, size_t inlen,
+    unsigned char *out, size_t *outlen)
+{
+	unsigned char ad[256], *inner;
+	size_t adlen, innerlen;
+	int rc = ERR_CRYPTO;
+
+	if (inlen < 2 + WRAP_LAYER || inlen > KEYRING_WRAPPED_MAX || in[0] != WRAP_FORMAT)
+		return ERR_INVALID;
+	innerlen = inlen - 2 - WRAP_LAYER;
+	if ((inner = sodium_malloc(innerlen)) == NULL)
+		return ERR_NOMEM;
+	adlen = keyring_wrap_ad(ad, sizeof(ad), tenant_id, version, in[1], 0);
+	if (adlen == 0 || keyring_open_layer(&from->wrap, ad, adlen, in + 2, inlen - 2,
+	    inner) != 0)
+		goto out;
+	out[0] = in[0];
+	out[1] = in[1];
+	if ((rc = keyring_seal_layer(&to->wrap, ad, adlen, inner, innerlen, out + 2)) != 0)
+		goto out;
+	*outlen = inlen;
+out:
+	sodium_free(inner);
+	return rc;
+}

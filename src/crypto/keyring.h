@@ -56,6 +56,13 @@ int keyring_wrap_dek(const struct keyring *kr, const char *tenant_id, uint32_t v
 /* Reverses keyring_wrap_dek; ERR_CRYPTO for a wrong key, tenant, version or a missing kek. */
 int keyring_unwrap_dek(const struct keyring *kr, const char *tenant_id, uint32_t version,
     const unsigned char *wrapped, size_t len, const struct key *kek, struct key *dek);
+/*
+ * Re-seals the outer layer of a wrapped DEK from one master key to another, without
+ * touching (or needing) a tenant's key-encryption key. For master-key rotation.
+ */
+int keyring_rewrap_dek(const struct keyring *from, const struct keyring *to,
+    const char *tenant_id, uint32_t version, const unsigned char *in, size_t inlen,
+    unsigned char *out, size_t *outlen);
 /* 1 when the wrapped DEK needs a tenant key-encryption key. */
 int keyring_wrapped_needs_kek(const unsigned char *wrapped, size_t len);
 

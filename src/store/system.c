@@ -1,0 +1,298 @@
+#include "store/system.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "store/db.h"
+#include "store/schema.h"
+
+#define MASTER_NEW KEYRING_MASTER_FILE ".new"
+#define SYSTEM_DB_NEW SYSTEM_DB_FILE ".new"
+
+struct system {
+	char *data_dir;
+	struct keyring *kr;
+	sqlite3 *db;
+	int lockfd;
+};
+
+static int
+system_path(const char *dir, const char *name, char *out)
+{
+	return fs_join(out, 4096, dir, name);
+}
+
+/* Removes a database file and what SQLite keeps beside it. */
+static void
+system_unlink_db(const char *path)
+{
+	char side[4200];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-journal", path);
+	unlink(side);
+}
+
+/* 0 when the key file opens system.db; ERR_CRYPTO when it is the wrong key. */
+static int
+system_try_key(const char *dir, const char *keyfile)
+{
+	char kpath[4096], dbpath[4096];
+	struct keyring *kr;
+	sqlite3 *db;
+	int rc;
+
+	if (system_path(dir, keyfile, kpath) != 0 || system_path(dir, SYSTEM_DB_FILE, dbpath) != 0)
+		return ERR_TOOBIG;
+	if ((kr = keyring_open_file(kpath, &rc)) == NULL)
+		return rc;
+	rc = db_open(dbpath, keyring_system_key(kr), 0, &db);
+	db_close(db);
+	keyring_free(kr);
+	return rc;
+}
+
+/* A master rotation stopped half-way: roll forward if system.db already moved, else back. */
+static int
+system_recover_master(const char *dir)
+{
+	char newkey[4096], key[4096], newdb[4096], keys[4096];
+	int rc;
+
+	if (system_path(dir, MASTER_NEW, newkey) != 0 || access(newkey, F_OK) != 0)
+		return 0;
+	if (getenv(KEYRING_MASTER_ENV) != NULL)
+		return 0;
+	system_path(dir, KEYRING_MASTER_FILE, key);
+	system_path(dir, SYSTEM_DB_NEW, newdb);
+	system_path(dir, "keys", keys);
+	rc = system_try_key(dir, KEYRING_MASTER_FILE);
+	if (rc == 0 || rc == ERR_NOTFOUND) {
+		log_warnx("undoing an interrupted master key rotation");
+		system_unlink_db(newdb);
+		unlink(newkey);
+		return fs_sync_dir(keys);
+	}
+	if (system_try_key(dir, MASTER_NEW) != 0) {
+		log_error("system.db opens with neither %s nor %s", KEYRING_MASTER_FILE, MASTER_NEW);
+		return ERR_CRYPTO;
+	}
+	log_warnx("completing an interrupted master key rotation");
+	if (rename(newkey, key) != 0)
+		return ERR_IO;
+	return fs_sync_dir(keys);
+}
+
+struct system *
+system_open(const char *data_dir, int exclusive, int *err)
+{
+	struct system *sys = calloc(1, sizeof(*sys));
+	char path[4096];
+
+	*err = ERR_NOMEM;
+	if (sys == NULL || (sys->data_dir = strdup(data_dir)) == NULL)
+		goto fail;
+	sys->lockfd = -1;
+	if ((*err = system_path(data_dir, ".lock", path)) != 0)
+		goto fail;
+	/* Recovery needs the folder to itself: take the lock exclusively if anything is left. */
+	if (system_path(data_dir, MASTER_NEW, path) == 0 && access(path, F_OK) == 0)
+		exclusive = 1;
+	system_path(data_dir, ".lock", path);
+	if ((sys->lockfd = fs_lock(path, exclusive)) < 0) {
+		*err = sys->lockfd;
+		sys->lockfd = -1;
+		goto fail;
+	}
+	if ((*err = system_recover_master(data_dir)) != 0)
+		goto fail;
+	if ((sys->kr = keyring_open(data_dir, err)) == NULL)
+		goto fail;
+	system_path(data_dir, SYSTEM_DB_FILE, path);
+	if ((*err = db_open(path, keyring_system_key(sys->kr), 1, &sys->db)) != 0) {
+		if (*err == ERR_CRYPTO)
+			log_error("%s cannot be decrypted with this master key", path);
+		goto fail;
+	}
+	if ((*err = db_migrate(sys->db, schema_system, schema_system_count)) != 0)
+		goto fail;
+	system_path(data_dir, SYSTEM_VAULTS_DIR, path);
+	if ((*err = fs_mkdir(path, 0700)) != 0 && *err != ERR_EXISTS)
+		goto fail;
+	*err = 0;
+	return sys;
+fail:
+	system_close(sys);
+	return NULL;
+}
+
+void
+system_close(struct system *sys)
+{
+	if (sys == NULL)
+		return;
+	db_close(sys->db);
+	keyring_free(sys->kr);
+	fs_unlock(sys->lockfd);
+	free(sys->data_dir);
+	free(sys);
+}
+
+sqlite3 *
+system_db(const struct system *sys)
+{
+	return sys->db;
+}
+
+const struct keyring *
+system_keyring(const struct system *sys)
+{
+	return sys->kr;
+}
+
+const char *
+system_data_dir(const struct system *sys)
+{
+	return sys->data_dir;
+}
+
+int
+system_vault_path(const struct system *sys, const char *name, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s/%s/%s", sys->data_dir, SYSTEM_VAULTS_DIR, name);
+
+	return n < 0 || (size_t)n >= outsz ? ERR_TOOBIG : 0;
+}
+
+/* Re-wraps every DEK of db (a copy of system.db) from one master to another. */
+static int
+system_rewrap_all(sqlite3 *db, const struct keyring *from, const struct keyring *to)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	int rc = ERR_INTERNAL;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, key_version, wrapped_dek, pending_version, "
+	    "pending_dek FROM tenants", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE tenants SET wrapped_dek = ?2, pending_dek = ?3 "
+	    "WHERE id = ?1", -1, &upd, NULL) != SQLITE_OK)
+		goto out;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		unsigned char w[KEYRING_WRAPPED_MAX], p[KEYRING_WRAPPED_MAX];
+		size_t wlen = 0, plen = 0;
+		const char *id = (const char *)sqlite3_column_text(sel, 0);
+		int has_pending = sqlite3_column_type(sel, 4) != SQLITE_NULL;
+
+		rc = keyring_rewrap_dek(from, to, id, (uint32_t)sqlite3_column_int64(sel, 1),
+		    sqlite3_column_blob(sel, 2), (size_t)sqlite3_column_bytes(sel, 2), w, &wlen);
+		if (rc == 0 && has_pending)
+			rc = keyring_rewrap_dek(from, to, id, (uint32_t)sqlite3_column_int64(sel, 3),
+			    sqlite3_column_blob(sel, 4), (size_t)sqlite3_column_bytes(sel, 4), p,
+			    &plen);
+		if (rc != 0)
+			goto out;
+		sqlite3_bind_text(upd, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(upd, 2, w, (int)wlen, SQLITE_TRANSIENT);
+		if (has_pending)
+			sqlite3_bind_blob(upd, 3, p, (int)plen, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(upd, 3);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			rc = db_err(sqlite3_extended_errcode(db));
+			goto out;
+		}
+		sqlite3_reset(upd);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_err(rc);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return rc;
+}
+
+int
+system_rotate_master(const char *dir)
+{
+	struct system *sys = NULL;
+	struct keyring *kr_new = NULL;
+	sqlite3 *copy = NULL;
+	sqlite3_backup *bk;
+	char newkey[4096], key[4096], newdb[4096], dbpath[4096], keys[4096];
+	int rc;
+
+	if (getenv(KEYRING_MASTER_ENV) != NULL) {
+		log_error("the master key comes from %s; put it in %s to rotate it",
+		    KEYRING_MASTER_ENV, KEYRING_MASTER_FILE);
+		return ERR_CONFIG;
+	}
+	if ((sys = system_open(dir, 1, &rc)) == NULL)
+		return rc;
+	system_path(dir, MASTER_NEW, newkey);
+	system_path(dir, KEYRING_MASTER_FILE, key);
+	system_path(dir, SYSTEM_DB_NEW, newdb);
+	system_path(dir, SYSTEM_DB_FILE, dbpath);
+	system_path(dir, "keys", keys);
+	system_unlink_db(newdb);
+	if ((rc = keyring_create_master(newkey)) != 0 ||
+	    (kr_new = keyring_open_file(newkey, &rc)) == NULL)
+		goto fail;
+	if ((rc = db_open(newdb, keyring_system_key(kr_new), 1, &copy)) != 0)
+		goto fail;
+	if ((bk = sqlite3_backup_init(copy, "main", sys->db, "main")) == NULL) {
+		rc = ERR_INTERNAL;
+		goto fail;
+	}
+	rc = sqlite3_backup_step(bk, -1);
+	sqlite3_backup_finish(bk);
+	if (rc != SQLITE_DONE) {
+		rc = db_err(rc);
+		goto fail;
+	}
+	if ((rc = db_exec(copy, "BEGIN IMMEDIATE")) != 0)
+		goto fail;
+	if ((rc = system_rewrap_all(copy, sys->kr, kr_new)) != 0) {
+		db_exec(copy, "ROLLBACK");
+		goto fail;
+	}
+	if ((rc = db_exec(copy, "COMMIT")) != 0 ||
+	    (rc = db_exec(copy, "PRAGMA wal_checkpoint(TRUNCATE)")) != 0)
+		goto fail;
+	db_close(copy);
+	copy = NULL;
+	/* Hold the lock while switching: reopen nothing, close only the database. */
+	db_close(sys->db);
+	sys->db = NULL;
+	fs_fault_point("rotate-master.before-switch");
+	if (rename(newdb, dbpath) != 0 || fs_sync_dir(dir) != 0) {
+		rc = ERR_IO;
+		goto fail;
+	}
+	fs_fault_point("rotate-master.between-renames");
+	if (rename(newkey, key) != 0 || fs_sync_dir(keys) != 0) {
+		rc = ERR_IO;
+		goto fail;      /* the next open rolls forward */
+	}
+	keyring_free(kr_new);
+	system_close(sys);
+	return 0;
+fail:
+	db_close(copy);
+	keyring_free(kr_new);
+	if (sys != NULL && sys->db != NULL) {
+		/* system.db was not switched: the new key and copy are worthless. */
+		system_unlink_db(newdb);
+		unlink(newkey);
+	}
+	system_close(sys);
+	return rc;
+}

@@ -1,0 +1,305 @@
+#include "store/vault.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "store/db.h"
+#include "store/schema.h"
+#include "store/tenant.h"
+
+#define VAULT_MAX_READERS 16
+
+struct vault {
+	struct vault_cache *cache;
+	struct vault *prev, *next;      /* LRU list: most recently used first */
+	char tenant_id[TENANT_ID_LEN + 1];
+	char path[4200], blob_dir[4200];
+	struct key pages, blobs;
+	int lockfd;
+	unsigned refs;
+	pthread_mutex_t write_lock;
+	sqlite3 *writer;
+	sqlite3 *idle[VAULT_MAX_READERS];       /* reader connections not in use */
+	unsigned nidle, nreaders;
+	pthread_mutex_t read_lock;
+	pthread_cond_t read_cond;
+};
+
+struct vault_cache {
+	struct system *sys;
+	pthread_mutex_t lock;           /* the list, refs, and the system database */
+	struct vault *head;
+	unsigned count, max_open, readers;
+};
+
+struct vault_cache *
+vault_cache_new(struct system *sys, unsigned max_open, unsigned readers)
+{
+	struct vault_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->sys = sys;
+	c->max_open = max_open ? max_open : 1;
+	c->readers = readers == 0 ? 1 : readers > VAULT_MAX_READERS ? VAULT_MAX_READERS : readers;
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+static void
+vault_close(struct vault *v)
+{
+	if (v == NULL)
+		return;
+	for (unsigned i = 0; i < v->nidle; i++)
+		db_close(v->idle[i]);
+	db_close(v->writer);
+	key_free(&v->pages);
+	key_free(&v->blobs);
+	fs_unlock(v->lockfd);
+	pthread_mutex_destroy(&v->write_lock);
+	pthread_mutex_destroy(&v->read_lock);
+	pthread_cond_destroy(&v->read_cond);
+	free(v);
+}
+
+static void
+vault_unlink(struct vault_cache *c, struct vault *v)
+{
+	if (v->prev != NULL)
+		v->prev->next = v->next;
+	else
+		c->head = v->next;
+	if (v->next != NULL)
+		v->next->prev = v->prev;
+	v->prev = v->next = NULL;
+	c->count--;
+}
+
+static void
+vault_push_front(struct vault_cache *c, struct vault *v)
+{
+	v->prev = NULL;
+	v->next = c->head;
+	if (c->head != NULL)
+		c->head->prev = v;
+	c->head = v;
+	c->count++;
+}
+
+void
+vault_cache_free(struct vault_cache *c)
+{
+	if (c == NULL)
+		return;
+	while (c->head != NULL) {
+		struct vault *v = c->head;
+		if (v->refs != 0)
+			log_warnx("vault of tenant %s closed while still held", v->tenant_id);
+		vault_unlink(c, v);
+		vault_close(v);
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Opens the files of a tenant's vault; called with the cache lock held. */
+static int
+vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
+{
+	struct system *sys = c->sys;
+	struct tenant t;
+	struct key dek = { NULL };
+	struct vault *v;
+	char dir[4096], lock[4200];
+	int rc;
+
+	*out = NULL;
+	if ((rc = tenant_find(sys, tenant_id, &t)) != 0)
+		return rc;
+	/* Only the id: a slug lookup here would let a name stand in for an identity. */
+	if (strcmp(t.id, tenant_id) != 0)
+		return ERR_NOTFOUND;
+	if (strcmp(t.status, "active") != 0)
+		return ERR_PERM;
+	if ((rc = tenant_recover(sys, &t)) != 0)
+		return rc;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return ERR_NOMEM;
+	v->cache = c;
+	v->lockfd = -1;
+	pthread_mutex_init(&v->write_lock, NULL);
+	pthread_mutex_init(&v->read_lock, NULL);
+	pthread_cond_init(&v->read_cond, NULL);
+	snprintf(v->tenant_id, sizeof(v->tenant_id), "%s", t.id);
+	if ((rc = system_vault_path(sys, t.id, dir, sizeof(dir))) != 0)
+		goto fail;
+	snprintf(lock, sizeof(lock), "%s.lock", dir);
+	snprintf(v->blob_dir, sizeof(v->blob_dir), "%s/blobs", dir);
+	snprintf(v->path, sizeof(v->path), "%s/vault.db", dir);
+	if ((v->lockfd = fs_lock(lock, 0)) < 0) {
+		rc = v->lockfd;
+		v->lockfd = -1;
+		goto fail;
+	}
+	if ((rc = tenant_unlock_dek(sys, &t, &dek)) != 0 ||
+	    (rc = tenant_vault_keys(&dek, &v->pages, &v->blobs)) != 0)
+		goto fail;
+	if ((rc = db_open(v->path, &v->pages, 0, &v->writer)) != 0 ||
+	    (rc = db_migrate(v->writer, schema_vault, schema_vault_count)) != 0)
+		goto fail;
+	key_free(&dek);
+	*out = v;
+	return 0;
+fail:
+	if (rc == ERR_CRYPTO)
+		log_error("vault of tenant %s cannot be decrypted with its key", t.slug);
+	key_free(&dek);
+	vault_close(v);
+	return rc;
+}
+
+int
+vault_open(struct vault_cache *c, const char *tenant_id, struct vault **out)
+{
+	struct vault *v;
+	int rc = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&c->lock);
+	for (v = c->head; v != NULL; v = v->next)
+		if (strcmp(v->tenant_id, tenant_id) == 0)
+			break;
+	if (v != NULL) {
+		vault_unlink(c, v);
+	} else {
+		/* Make room: close the least recently used vault nobody holds. */
+		struct vault *tail = c->head;
+		while (tail != NULL && tail->next != NULL)
+			tail = tail->next;
+		while (c->count >= c->max_open && tail != NULL) {
+			struct vault *prev = tail->prev;
+			if (tail->refs == 0) {
+				vault_unlink(c, tail);
+				vault_close(tail);
+			}
+			tail = prev;
+		}
+		if ((rc = vault_load(c, tenant_id, &v)) != 0)
+			goto out;
+	}
+	vault_push_front(c, v);
+	v->refs++;
+	*out = v;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+void
+vault_release(struct vault *v)
+{
+	if (v == NULL)
+		return;
+	pthread_mutex_lock(&v->cache->lock);
+	v->refs--;
+	pthread_mutex_unlock(&v->cache->lock);
+}
+
+static sqlite3 *
+vault_take_reader(struct vault *v, int *err)
+{
+	sqlite3 *db = NULL;
+
+	*err = 0;
+	pthread_mutex_lock(&v->read_lock);
+	while (v->nidle == 0 && v->nreaders >= v->cache->readers)
+		pthread_cond_wait(&v->read_cond, &v->read_lock);
+	if (v->nidle > 0) {
+		db = v->idle[--v->nidle];
+	} else {
+		v->nreaders++;
+		pthread_mutex_unlock(&v->read_lock);
+		if ((*err = db_open(v->path, &v->pages, 0, &db)) != 0) {
+			pthread_mutex_lock(&v->read_lock);
+			v->nreaders--;
+			pthread_cond_signal(&v->read_cond);
+			pthread_mutex_unlock(&v->read_lock);
+			return NULL;
+		}
+		sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+		return db;
+	}
+	pthread_mutex_unlock(&v->read_lock);
+	return db;
+}
+
+static void
+vault_give_reader(struct vault *v, sqlite3 *db)
+{
+	pthread_mutex_lock(&v->read_lock);
+	v->idle[v->nidle++] = db;
+	pthread_cond_signal(&v->read_cond);
+	pthread_mutex_unlock(&v->read_lock);
+}
+
+static int
+vault_run(sqlite3 *db, const char *begin, vault_fn fn, void *arg)
+{
+	int rc;
+
+	if ((rc = db_exec(db, begin)) != 0)
+		return rc;
+	rc = fn(db, arg);
+	if (rc == 0 && (rc = db_exec(db, "COMMIT")) == 0)
+		return 0;
+	db_exec(db, "ROLLBACK");
+	return rc;
+}
+
+int
+vault_read(struct vault *v, vault_fn fn, void *arg)
+{
+	int rc;
+	sqlite3 *db = vault_take_reader(v, &rc);
+
+	if (db == NULL)
+		return rc;
+	rc = vault_run(db, "BEGIN", fn, arg);
+	vault_give_reader(v, db);
+	return rc;
+}
+
+int
+vault_write(struct vault *v, vault_fn fn, void *arg)
+{
+	int rc;
+
+	pthread_mutex_lock(&v->write_lock);
+	rc = vault_run(v->writer, "BEGIN IMMEDIATE", fn, arg);
+	pthread_mutex_unlock(&v->write_lock);
+	return rc;
+}
+
+const char *
+vault_tenant_id(const struct vault *v)
+{
+	return v->tenant_id;
+}
+
+const char *
+vault_blob_dir(const struct vault *v)
+{
+	return v->blob_dir;
+}
+
+const struct key *
+vault_blob_key(const struct vault *v)
+{
+	return &v->blobs;
+}

@@ -1,0 +1,44 @@
+/*
+ * vault.h: a tenant's vault (vault.db and blobs) as later modules use it.
+ *
+ * A vault is opened from the tenant id of an authenticated identity, never from an id a
+ * client supplied (T1). Work happens in transactions through callbacks: vault_read runs on
+ * one of a small pool of reader connections (readers run in parallel), vault_write on the
+ * vault's single writer connection (BEGIN IMMEDIATE, COMMIT, or ROLLBACK when the callback
+ * fails). Open vaults stay in a cache; the least recently used idle one is closed when the
+ * cache is full. While a vault is open this process holds a shared lock on it, so that
+ * `tenant delete` and `tenant rotate-key` refuse to run underneath.
+ */
+#ifndef COFFRE_VAULT_H
+#define COFFRE_VAULT_H
+
+#include <sqlite3.h>
+
+#include "crypto/keyring.h"
+#include "store/system.h"
+
+struct vault;
+struct vault_cache;
+
+typedef int (*vault_fn)(sqlite3 *db, void *arg);
+
+/* A cache of at most max_open vaults, each with at most readers reader connections. */
+struct vault_cache *vault_cache_new(struct system *sys, unsigned max_open, unsigned readers);
+/* Closes every vault; none may still be held. Accepts NULL. */
+void vault_cache_free(struct vault_cache *c);
+/*
+ * Returns the open vault of tenant_id (opening it if needed), held until vault_release.
+ * ERR_NOTFOUND for an unknown tenant, ERR_PERM for a suspended one, ERR_CRYPTO when its key
+ * does not open it, ERR_BUSY while a rotation holds it.
+ */
+int vault_open(struct vault_cache *c, const char *tenant_id, struct vault **out);
+void vault_release(struct vault *v);
+/* Runs fn in a read transaction / in the single write transaction; returns fn's result. */
+int vault_read(struct vault *v, vault_fn fn, void *arg);
+int vault_write(struct vault *v, vault_fn fn, void *arg);
+const char *vault_tenant_id(const struct vault *v);
+/* Folder and key of the vault's blobs (see crypto/blob.h). */
+const char *vault_blob_dir(const struct vault *v);
+const struct key *vault_blob_key(const struct vault *v);
+
+#endif
