@@ -11,10 +11,9 @@
 #define PAGE VFS_CRYPT_PAGE_SIZE
 #define OVERHEAD (AEAD_NONCE_BYTES + AEAD_TAG_BYTES)
 #define PAGE_DATA (PAGE - VFS_CRYPT_RESERVE)    /* bytes of a page under the cipher */
-#define WAL_HEADER 32
-#define WAL_FRAME (PAGE + 24)
-#define JOURNAL_BLOCK 4096
-#define BLOCK_MAX WAL_FRAME
+#define SLOT 4096                              /* physical block: one page */
+#define BLOCK_DATA (SLOT - OVERHEAD)            /* logical bytes per block */
+#define BLOCK_MAX PAGE
 
 enum cfile_kind { KIND_DB = 'D', KIND_WAL = 'W', KIND_JOURNAL = 'J' };
 
@@ -36,7 +35,6 @@ struct cfile {
 	sqlite3_file *real;             /* the underlying file, right after this struct */
 	enum cfile_kind kind;
 	struct aead *aead;
-	sqlite3_int64 head, block;      /* blockfile geometry: first block size, others */
 	unsigned char buf[BLOCK_MAX + OVERHEAD];
 };
 
@@ -262,59 +260,22 @@ db_write(struct cfile *f, const void *data, int amt, sqlite3_int64 off)
 	return f->real->pMethods->xWrite(f->real, f->buf, PAGE, off);
 }
 
-/* ---- blockfile: WAL and journals ---- */
+/* ---- blockfile: WAL and journals ----
+ *
+ * The logical file is cut into blocks of BLOCK_DATA bytes; block b lives in the 4096-byte
+ * slot at b * SLOT as nonce | ciphertext | tag (the last slot may be shorter). A slot never
+ * straddles a page, so a process killed mid-write leaves each block old or new, never torn,
+ * and SQLite's own checksums then see a torn frame exactly as they would without us.
+ */
 
 static sqlite3_int64
-blk_start(const struct cfile *f, sqlite3_int64 b)
+blk_logical_size(sqlite3_int64 phys)
 {
-	if (f->head == 0)
-		return b * f->block;
-	return b == 0 ? 0 : f->head + (b - 1) * f->block;
-}
+	sqlite3_int64 full = phys / SLOT, rem = phys % SLOT;
 
-static sqlite3_int64
-blk_cap(const struct cfile *f, sqlite3_int64 b)
-{
-	return (f->head != 0 && b == 0) ? f->head : f->block;
-}
-
-static sqlite3_int64
-blk_index(const struct cfile *f, sqlite3_int64 off)
-{
-	if (f->head == 0)
-		return off / f->block;
-	return off < f->head ? 0 : 1 + (off - f->head) / f->block;
-}
-
-static sqlite3_int64
-blk_phys(const struct cfile *f, sqlite3_int64 b)
-{
-	return blk_start(f, b) + b * OVERHEAD;
-}
-
-/* Logical size from the physical one; -1 when the tail cannot be a block. */
-static sqlite3_int64
-blk_logical_size(const struct cfile *f, sqlite3_int64 phys)
-{
-	sqlite3_int64 logical = 0, full, rem;
-
-	if (phys == 0)
-		return 0;
-	if (f->head != 0) {
-		if (phys <= f->head + OVERHEAD)
-			return phys > OVERHEAD ? phys - OVERHEAD : -1;
-		logical = f->head;
-		phys -= f->head + OVERHEAD;
-	}
-	full = phys / (f->block + OVERHEAD);
-	rem = phys % (f->block + OVERHEAD);
-	logical += full * f->block;
-	if (rem != 0) {
-		if (rem <= OVERHEAD)
-			return -1;
-		logical += rem - OVERHEAD;
-	}
-	return logical;
+	if (rem != 0 && rem <= OVERHEAD)
+		return -1;
+	return full * BLOCK_DATA + (rem ? rem - OVERHEAD : 0);
 }
 
 static int
@@ -325,7 +286,7 @@ blk_size(struct cfile *f, sqlite3_int64 *logical)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	*logical = blk_logical_size(f, phys);
+	*logical = blk_logical_size(phys);
 	return *logical < 0 ? SQLITE_IOERR_DATA : SQLITE_OK;
 }
 
@@ -347,7 +308,7 @@ blk_load(struct cfile *f, sqlite3_int64 b, sqlite3_int64 len)
 
 	if (len == 0)
 		return SQLITE_OK;
-	rc = f->real->pMethods->xRead(f->real, p, (int)(len + OVERHEAD), blk_phys(f, b));
+	rc = f->real->pMethods->xRead(f->real, p, (int)(len + OVERHEAD), b * SLOT);
 	if (rc == SQLITE_IOERR_SHORT_READ)
 		return SQLITE_IOERR_DATA;
 	if (rc != SQLITE_OK)
@@ -370,7 +331,7 @@ blk_store(struct cfile *f, sqlite3_int64 b, sqlite3_int64 len)
 	if (aead_seal(f->aead, p, ad, sizeof(ad), p + AEAD_NONCE_BYTES, (size_t)len,
 	    p + AEAD_NONCE_BYTES + len) != 0)
 		return SQLITE_IOERR_WRITE;
-	return f->real->pMethods->xWrite(f->real, p, (int)(len + OVERHEAD), blk_phys(f, b));
+	return f->real->pMethods->xWrite(f->real, p, (int)(len + OVERHEAD), b * SLOT);
 }
 
 static int
@@ -383,15 +344,15 @@ blk_read(struct cfile *f, void *out, int amt, sqlite3_int64 off)
 	if (rc != SQLITE_OK)
 		return rc;
 	while (off < end) {
-		sqlite3_int64 b = blk_index(f, off), s = blk_start(f, b);
+		sqlite3_int64 b = off / BLOCK_DATA, s = b * BLOCK_DATA;
 		sqlite3_int64 len = size - s, take;
 
 		if (len <= off - s) {
 			memset(dst, 0, (size_t)(end - off));
 			return SQLITE_IOERR_SHORT_READ;
 		}
-		if (len > blk_cap(f, b))
-			len = blk_cap(f, b);
+		if (len > BLOCK_DATA)
+			len = BLOCK_DATA;
 		if ((rc = blk_load(f, b, len)) != SQLITE_OK)
 			return rc;
 		take = (s + len < end ? s + len : end) - off;
@@ -434,7 +395,7 @@ blk_write(struct cfile *f, const void *data, int amt, sqlite3_int64 off)
 	if (off > size)
 		size = off;
 	while (off < end) {
-		sqlite3_int64 b = blk_index(f, off), s = blk_start(f, b), cap = blk_cap(f, b);
+		sqlite3_int64 b = off / BLOCK_DATA, s = b * BLOCK_DATA, cap = BLOCK_DATA;
 		sqlite3_int64 have = size - s, wend = end < s + cap ? end : s + cap, newlen;
 
 		if (have < 0)
@@ -469,17 +430,17 @@ blk_truncate(struct cfile *f, sqlite3_int64 size)
 		return SQLITE_OK;
 	if (size == 0)
 		return f->real->pMethods->xTruncate(f->real, 0);
-	b = blk_index(f, size);
-	s = blk_start(f, b);
+	b = size / BLOCK_DATA;
+	s = b * BLOCK_DATA;
 	if (size > s) {
 		/* The new last block is partial: re-encrypt what remains of it. */
-		sqlite3_int64 have = cur - s < blk_cap(f, b) ? cur - s : blk_cap(f, b);
+		sqlite3_int64 have = cur - s < BLOCK_DATA ? cur - s : BLOCK_DATA;
 		if ((rc = blk_load(f, b, have)) != SQLITE_OK ||
 		    (rc = blk_store(f, b, size - s)) != SQLITE_OK)
 			return rc;
-		return f->real->pMethods->xTruncate(f->real, blk_phys(f, b) + (size - s) + OVERHEAD);
+		return f->real->pMethods->xTruncate(f->real, b * SLOT + (size - s) + OVERHEAD);
 	}
-	return f->real->pMethods->xTruncate(f->real, blk_phys(f, b));
+	return f->real->pMethods->xTruncate(f->real, b * SLOT);
 }
 
 /* ---- io methods ---- */
@@ -609,13 +570,9 @@ c_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *pf, int flags, int
 		dbname = name;
 	} else if (flags & SQLITE_OPEN_WAL) {
 		f->kind = KIND_WAL;
-		f->head = WAL_HEADER;
-		f->block = WAL_FRAME;
 		dbname = sqlite3_filename_database(name);
 	} else if (flags & SQLITE_OPEN_MAIN_JOURNAL) {
 		f->kind = KIND_JOURNAL;
-		f->head = 0;
-		f->block = JOURNAL_BLOCK;
 		dbname = sqlite3_filename_database(name);
 	} else {
 		/* temp databases, sub-journals, super-journals: never on disk here */

@@ -5,9 +5,10 @@
  * VFS_CRYPT_RESERVE bytes of the page (SQLite "reserved bytes") hold nonce and tag; the
  * page number and file kind are associated data. Only bytes 16..23 of page 1 (page size,
  * format versions, reserved-byte count) stay readable, and they are authenticated.
- * WAL and rollback journal: written at arbitrary offsets, so they are cut into logical
- * blocks (a WAL frame is one block, its header another) each stored as nonce|ciphertext|tag
- * with the block index and file kind as associated data.
+ * WAL and rollback journal: written at arbitrary offsets, so they are cut into blocks of
+ * 4068 bytes, each stored in its own 4096-byte slot as nonce|ciphertext|tag with the block
+ * index and file kind as associated data; a slot never straddles a page, so a killed
+ * process leaves no torn block.
  * Any other file (temp databases, sub-journals) is refused: temp_store must be MEMORY.
  * A page or block that fails authentication reads as SQLITE_IOERR_DATA, never as data.
  */
