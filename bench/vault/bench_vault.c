@@ -50,7 +50,7 @@
 #define BENCH_BODY_BYTES (BENCH_BODY_MAX * BENCH_WORD_MAX)
 #define BENCH_READS 100000
 #define BENCH_QUERIES 2000
-#define BENCH_ROUNDS 2
+#define BENCH_ROUNDS 3
 #define BENCH_BUDGET 1.15
 
 #define BENCH_SEED_VOCAB UINT64_C(0x636f66667265)
@@ -277,7 +277,7 @@ bench_open_plain(const char *path, int create, sqlite3 **out)
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, 5000);
 	if (bench_exec(db, "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0;"
-	    "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;") != 0 ||
+	    "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;") != 0 ||
 	    (create && bench_exec(db, "PRAGMA page_size = 4096;") != 0) ||
 	    bench_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	    "SELECT count(*) FROM sqlite_schema;") != 0) {

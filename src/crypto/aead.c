@@ -97,6 +97,32 @@ aead_open(struct aead *a, const unsigned char nonce[AEAD_NONCE_BYTES], const voi
 }
 
 int
+aead_encrypt(struct aead *a, const unsigned char nonce[AEAD_NONCE_BYTES], const void *ad,
+    size_t adlen, const void *in, size_t len, void *out)
+{
+	size_t outlen = len + AEAD_TAG_BYTES;
+
+	if (gnutls_aead_cipher_encrypt(a->h, nonce, AEAD_NONCE_BYTES, ad, adlen, AEAD_TAG_BYTES,
+	    in, len, out, &outlen) < 0 || outlen != len + AEAD_TAG_BYTES)
+		return ERR_CRYPTO;
+	return 0;
+}
+
+int
+aead_decrypt(struct aead *a, const unsigned char nonce[AEAD_NONCE_BYTES], const void *ad,
+    size_t adlen, const void *in, size_t len, void *out)
+{
+	size_t outlen = len;
+
+	if (gnutls_aead_cipher_decrypt(a->h, nonce, AEAD_NONCE_BYTES, ad, adlen, AEAD_TAG_BYTES,
+	    in, len + AEAD_TAG_BYTES, out, &outlen) < 0 || outlen != len) {
+		sodium_memzero(out, len);
+		return ERR_CRYPTO;
+	}
+	return 0;
+}
+
+int
 kdf_derive(const unsigned char *ikm, size_t ikmlen, const char *info, unsigned char *out,
     size_t outlen)
 {

@@ -12,8 +12,11 @@
 #define OVERHEAD (AEAD_NONCE_BYTES + AEAD_TAG_BYTES)
 #define PAGE_DATA (PAGE - VFS_CRYPT_RESERVE)    /* bytes of a page under the cipher */
 #define SLOT 4096                              /* physical block: one page */
-#define BLOCK_DATA (SLOT - OVERHEAD)            /* logical bytes per block */
-#define BLOCK_MAX PAGE
+#define BLOCK_DATA (SLOT - OVERHEAD)            /* journal: logical bytes per block */
+#define WAL_HEADER 32
+#define WAL_FRAME_HEADER 24
+#define WAL_FRAME (WAL_FRAME_HEADER + PAGE)
+#define WAL_FRAME_STORED (WAL_FRAME_HEADER + PAGE_DATA)  /* without the reserved bytes */
 
 enum cfile_kind { KIND_DB = 'D', KIND_WAL = 'W', KIND_JOURNAL = 'J' };
 
@@ -35,7 +38,13 @@ struct cfile {
 	sqlite3_file *real;             /* the underlying file, right after this struct */
 	enum cfile_kind kind;
 	struct aead *aead;
-	unsigned char buf[BLOCK_MAX + OVERHEAD];
+	sqlite3_int64 phys;             /* physical size seen by the current operation */
+	sqlite3_int64 held_off;         /* WAL frame header held until its page comes */
+	int held_len;
+	unsigned char held[WAL_FRAME_HEADER];
+	unsigned char buf[SLOT];                /* ciphertext as stored */
+	unsigned char plain[2 * PAGE];          /* plaintext and scratch */
+	unsigned char frame[WAL_FRAME];
 };
 
 #define ROOT(v) ((sqlite3_vfs *)((v)->pAppData))
@@ -126,7 +135,12 @@ vfs_lookup(const char *dbpath)
 	return a;
 }
 
-/* ---- database pages ---- */
+/* ---- database pages ----
+ *
+ * Page layout: ciphertext of bytes [0, PAGE_DATA) | tag | nonce | zeros. For page 1,
+ * bytes 16..23 stay in clear (and in the associated data) and the rest is encrypted as one
+ * run, gathered and scattered around them.
+ */
 
 static void
 put32(unsigned char *p, sqlite3_int64 v)
@@ -144,62 +158,6 @@ put64(unsigned char *p, sqlite3_int64 v)
 	put32(p + 4, v);
 }
 
-/* Associated data of a page: "cfv1", kind, page number, and for page 1 its clear bytes. */
-static size_t
-page_ad(unsigned char ad[20], sqlite3_int64 pgno, const unsigned char *page)
-{
-	memcpy(ad, "cfv1", 4);
-	ad[4] = KIND_DB;
-	ad[5] = ad[6] = ad[7] = 0;
-	put32(ad + 8, pgno);
-	if (pgno != 1)
-		return 12;
-	memcpy(ad + 12, page + 16, 8);
-	return 20;
-}
-
-/* Page 1 keeps bytes 16..23 readable: SQLite's page size and reserved-byte count. */
-static int
-page_iov(struct iovec iov[2], unsigned char *page, sqlite3_int64 pgno)
-{
-	if (pgno == 1) {
-		iov[0].iov_base = page;
-		iov[0].iov_len = 16;
-		iov[1].iov_base = page + 24;
-		iov[1].iov_len = PAGE_DATA - 24;
-		return 2;
-	}
-	iov[0].iov_base = page;
-	iov[0].iov_len = PAGE_DATA;
-	return 1;
-}
-
-static int
-page_seal(struct cfile *f, unsigned char *page, sqlite3_int64 pgno)
-{
-	unsigned char ad[20], *nonce = page + PAGE_DATA, *tag = nonce + AEAD_NONCE_BYTES;
-	struct iovec iov[2];
-	int n = page_iov(iov, page, pgno);
-	size_t adlen = page_ad(ad, pgno, page);
-
-	aead_random_nonce(nonce);
-	memset(tag + AEAD_TAG_BYTES, 0, VFS_CRYPT_RESERVE - OVERHEAD);
-	return aead_seal_iov(f->aead, nonce, ad, adlen, iov, n, tag);
-}
-
-static int
-page_open(struct cfile *f, unsigned char *page, sqlite3_int64 pgno)
-{
-	unsigned char ad[20], nonce[AEAD_NONCE_BYTES], tag[AEAD_TAG_BYTES];
-	struct iovec iov[2];
-	int n = page_iov(iov, page, pgno);
-	size_t adlen = page_ad(ad, pgno, page);
-
-	memcpy(nonce, page + PAGE_DATA, AEAD_NONCE_BYTES);
-	memcpy(tag, page + PAGE_DATA + AEAD_NONCE_BYTES, AEAD_TAG_BYTES);
-	return aead_open_iov(f->aead, nonce, ad, adlen, iov, n, tag);
-}
-
 static int
 all_zero(const unsigned char *p, size_t n)
 {
@@ -210,23 +168,81 @@ all_zero(const unsigned char *p, size_t n)
 	return acc == 0;
 }
 
+/* Associated data of a page: "cfv1", kind, page number, and for page 1 its clear bytes. */
+static size_t
+page_ad(unsigned char ad[20], sqlite3_int64 pgno, const unsigned char *clear)
+{
+	memcpy(ad, "cfv1", 4);
+	ad[4] = KIND_DB;
+	ad[5] = ad[6] = ad[7] = 0;
+	put32(ad + 8, pgno);
+	if (pgno != 1)
+		return 12;
+	memcpy(ad + 12, clear, 8);
+	return 20;
+}
+
+/* Encrypts the page at data into out (PAGE bytes). */
+static int
+page_seal(struct cfile *f, const unsigned char *data, unsigned char *out, sqlite3_int64 pgno)
+{
+	unsigned char ad[20], *nonce = out + PAGE_DATA + AEAD_TAG_BYTES;
+	size_t adlen = page_ad(ad, pgno, data + 16);
+
+	aead_random_nonce(nonce);
+	memset(nonce + AEAD_NONCE_BYTES, 0, VFS_CRYPT_RESERVE - OVERHEAD);
+	if (pgno != 1)
+		return aead_encrypt(f->aead, nonce, ad, adlen, data, PAGE_DATA, out);
+	/* Page 1: encrypt [0,16) + [24,PAGE_DATA) as one run, then put the clear bytes back. */
+	memcpy(f->plain, data, 16);
+	memcpy(f->plain + 16, data + 24, PAGE_DATA - 24);
+	if (aead_encrypt(f->aead, nonce, ad, adlen, f->plain, PAGE_DATA - 8, f->plain + PAGE) != 0)
+		return ERR_CRYPTO;
+	memcpy(out, f->plain + PAGE, 16);
+	memcpy(out + 16, data + 16, 8);
+	memcpy(out + 24, f->plain + PAGE + 16, PAGE_DATA - 24);
+	memcpy(out + PAGE_DATA, f->plain + PAGE + PAGE_DATA - 8, AEAD_TAG_BYTES);
+	return 0;
+}
+
+/* Decrypts the stored page at raw into out (PAGE bytes; the reserved bytes read as zero). */
+static int
+page_open(struct cfile *f, const unsigned char *raw, unsigned char *out, sqlite3_int64 pgno)
+{
+	unsigned char ad[20];
+	const unsigned char *nonce = raw + PAGE_DATA + AEAD_TAG_BYTES;
+	size_t adlen = page_ad(ad, pgno, raw + 16);
+	int rc;
+
+	/* The bytes after the nonce carry nothing and must stay zero: all bytes are checked. */
+	if (!all_zero(nonce + AEAD_NONCE_BYTES, VFS_CRYPT_RESERVE - OVERHEAD))
+		return ERR_CRYPTO;
+	if (pgno != 1) {
+		rc = aead_decrypt(f->aead, nonce, ad, adlen, raw, PAGE_DATA, out);
+	} else {
+		memcpy(f->plain + PAGE, raw, 16);
+		memcpy(f->plain + PAGE + 16, raw + 24, PAGE_DATA - 24);
+		memcpy(f->plain + PAGE + PAGE_DATA - 8, raw + PAGE_DATA, AEAD_TAG_BYTES);
+		rc = aead_decrypt(f->aead, nonce, ad, adlen, f->plain + PAGE, PAGE_DATA - 8, f->plain);
+		if (rc == 0) {
+			memcpy(out + 16, raw + 16, 8);
+			memcpy(out, f->plain, 16);
+			memcpy(out + 24, f->plain + 16, PAGE_DATA - 24);
+		}
+	}
+	memset(out + PAGE_DATA, 0, VFS_CRYPT_RESERVE);
+	return rc;
+}
+
 static int
 db_read(struct cfile *f, void *out, int amt, sqlite3_int64 off)
 {
 	sqlite3_int64 pgno = off / PAGE + 1;
 	sqlite3_int64 start = (pgno - 1) * PAGE;
-	int rc;
+	int rc, whole = off % PAGE == 0 && amt == PAGE;
 
-	if (off % PAGE == 0 && amt == PAGE) {
-		rc = f->real->pMethods->xRead(f->real, out, PAGE, off);
-		if (rc == SQLITE_IOERR_SHORT_READ)
-			return all_zero(out, PAGE) ? rc : SQLITE_IOERR_DATA;
-		if (rc != SQLITE_OK)
-			return rc;
-		return page_open(f, out, pgno) == 0 ? SQLITE_OK : SQLITE_IOERR_DATA;
-	}
 	/* A read inside one page (the 100-byte header, the change counter): decrypt it whole. */
-	if (off - start + amt > PAGE)
+	if (!whole && off - start + amt > PAGE)
 		return SQLITE_IOERR_READ;
 	rc = f->real->pMethods->xRead(f->real, f->buf, PAGE, start);
 	if (rc == SQLITE_IOERR_SHORT_READ) {
@@ -237,7 +253,9 @@ db_read(struct cfile *f, void *out, int amt, sqlite3_int64 off)
 	}
 	if (rc != SQLITE_OK)
 		return rc;
-	if (page_open(f, f->buf, pgno) != 0)
+	if (whole)
+		return page_open(f, f->buf, out, pgno) == 0 ? SQLITE_OK : SQLITE_IOERR_DATA;
+	if (page_open(f, f->buf, f->buf, pgno) != 0)
 		return SQLITE_IOERR_DATA;
 	memcpy(out, f->buf + (off - start), (size_t)amt);
 	return SQLITE_OK;
@@ -246,36 +264,88 @@ db_read(struct cfile *f, void *out, int amt, sqlite3_int64 off)
 static int
 db_write(struct cfile *f, const void *data, int amt, sqlite3_int64 off)
 {
+	const unsigned char *p = data;
 	sqlite3_int64 pgno = off / PAGE + 1;
 
 	/* Whole pages only, and only once SQLite keeps room for nonce and tag. */
 	if (off % PAGE != 0 || amt != PAGE)
 		return SQLITE_IOERR_WRITE;
-	memcpy(f->buf, data, PAGE);
-	if (pgno == 1 && (f->buf[16] != (PAGE >> 8) || f->buf[17] != (PAGE & 0xff) ||
-	    f->buf[20] != VFS_CRYPT_RESERVE))
+	if (pgno == 1 && (p[16] != (PAGE >> 8) || p[17] != (PAGE & 0xff) ||
+	    p[20] != VFS_CRYPT_RESERVE))
 		return SQLITE_IOERR_WRITE;
-	if (page_seal(f, f->buf, pgno) != 0)
+	if (page_seal(f, p, f->buf, pgno) != 0)
 		return SQLITE_IOERR_WRITE;
 	return f->real->pMethods->xWrite(f->real, f->buf, PAGE, off);
 }
 
 /* ---- blockfile: WAL and journals ----
  *
- * The logical file is cut into blocks of BLOCK_DATA bytes; block b lives in the 4096-byte
- * slot at b * SLOT as nonce | ciphertext | tag (the last slot may be shorter). A slot never
- * straddles a page, so a process killed mid-write leaves each block old or new, never torn,
- * and SQLite's own checksums then see a torn frame exactly as they would without us.
+ * The logical file is cut into blocks, each stored in its own 4096-byte slot (block b at
+ * b * SLOT) as nonce | ciphertext | tag, the rest of the slot zero; the last slot may be
+ * shorter. A slot never straddles a page, so a process killed mid-write leaves each block
+ * old or new, never torn, and SQLite's own checksums see a torn frame as they always do.
+ * WAL: block 0 is the 32-byte header; block 1 + i is frame i (24-byte header and page).
+ * A page's reserved bytes are always zero in SQLite's hands (it never writes them; we
+ * return them as zeros), so a frame is stored without them and fits one slot. A write that
+ * puts anything else there is refused. Journal: blocks of BLOCK_DATA bytes.
  */
 
 static sqlite3_int64
-blk_logical_size(sqlite3_int64 phys)
+blk_start(const struct cfile *f, sqlite3_int64 b)
 {
-	sqlite3_int64 full = phys / SLOT, rem = phys % SLOT;
+	if (f->kind != KIND_WAL)
+		return b * BLOCK_DATA;
+	return b == 0 ? 0 : WAL_HEADER + (b - 1) * WAL_FRAME;
+}
 
-	if (rem != 0 && rem <= OVERHEAD)
+/* Logical bytes a block spans, and how many of them are stored. */
+static sqlite3_int64
+blk_lcap(const struct cfile *f, sqlite3_int64 b)
+{
+	if (f->kind != KIND_WAL)
+		return BLOCK_DATA;
+	return b == 0 ? WAL_HEADER : WAL_FRAME;
+}
+
+static sqlite3_int64
+blk_scap(const struct cfile *f, sqlite3_int64 b)
+{
+	if (f->kind != KIND_WAL)
+		return BLOCK_DATA;
+	return b == 0 ? WAL_HEADER : WAL_FRAME_STORED;
+}
+
+static sqlite3_int64
+blk_index(const struct cfile *f, sqlite3_int64 off)
+{
+	if (f->kind != KIND_WAL)
+		return off / BLOCK_DATA;
+	return off < WAL_HEADER ? 0 : 1 + (off - WAL_HEADER) / WAL_FRAME;
+}
+
+/* Logical length of block b holding n stored bytes: a whole frame includes its reserve. */
+static sqlite3_int64
+blk_logical_len(const struct cfile *f, sqlite3_int64 b, sqlite3_int64 n)
+{
+	return n == blk_scap(f, b) ? blk_lcap(f, b) : n;
+}
+
+/* Logical size from the physical one; -1 when the tail cannot be a block. */
+static sqlite3_int64
+blk_logical_size(const struct cfile *f, sqlite3_int64 phys)
+{
+	sqlite3_int64 last = phys / SLOT, n = phys % SLOT;
+
+	if (phys == 0)
+		return 0;
+	if (n == 0) {           /* the last slot is full to the byte */
+		last--;
+		n = SLOT;
+	}
+	n -= OVERHEAD;
+	if (n <= 0 || n > blk_scap(f, last))
 		return -1;
-	return full * BLOCK_DATA + (rem ? rem - OVERHEAD : 0);
+	return blk_start(f, last) + blk_logical_len(f, last, n);
 }
 
 static int
@@ -286,7 +356,8 @@ blk_size(struct cfile *f, sqlite3_int64 *logical)
 
 	if (rc != SQLITE_OK)
 		return rc;
-	*logical = blk_logical_size(phys);
+	f->phys = phys;
+	*logical = blk_logical_size(f, phys);
 	return *logical < 0 ? SQLITE_IOERR_DATA : SQLITE_OK;
 }
 
@@ -299,39 +370,64 @@ blk_ad(const struct cfile *f, unsigned char ad[16], sqlite3_int64 b)
 	put64(ad + 8, b);
 }
 
-/* Reads block b (len logical bytes) into f->buf + AEAD_NONCE_BYTES, decrypted. */
+/*
+ * Reads block b (n stored bytes) and decrypts it into f->plain, then zeroes the rest of
+ * f->plain up to the block's logical size. The rest of its slot must be zero: no byte of
+ * the file escapes authentication.
+ */
 static int
-blk_load(struct cfile *f, sqlite3_int64 b, sqlite3_int64 len)
+blk_load(struct cfile *f, sqlite3_int64 b, sqlite3_int64 n)
 {
-	unsigned char ad[16], *p = f->buf;
+	unsigned char ad[16];
+	sqlite3_int64 slot = f->phys - b * SLOT;
 	int rc;
 
-	if (len == 0)
+	memset(f->plain + n, 0, (size_t)(blk_lcap(f, b) - n));
+	if (n == 0)
 		return SQLITE_OK;
-	rc = f->real->pMethods->xRead(f->real, p, (int)(len + OVERHEAD), b * SLOT);
+	if (slot > SLOT)
+		slot = SLOT;
+	if (slot < n + OVERHEAD)
+		return SQLITE_IOERR_DATA;
+	rc = f->real->pMethods->xRead(f->real, f->buf, (int)slot, b * SLOT);
 	if (rc == SQLITE_IOERR_SHORT_READ)
 		return SQLITE_IOERR_DATA;
 	if (rc != SQLITE_OK)
 		return rc;
+	if (!all_zero(f->buf + n + OVERHEAD, (size_t)(slot - n - OVERHEAD)))
+		return SQLITE_IOERR_DATA;
 	blk_ad(f, ad, b);
-	if (aead_open(f->aead, p, ad, sizeof(ad), p + AEAD_NONCE_BYTES, (size_t)len,
-	    p + AEAD_NONCE_BYTES + len) != 0)
+	if (aead_decrypt(f->aead, f->buf, ad, sizeof(ad), f->buf + AEAD_NONCE_BYTES, (size_t)n,
+	    f->plain) != 0)
 		return SQLITE_IOERR_DATA;
 	return SQLITE_OK;
 }
 
-/* Encrypts len bytes at f->buf + AEAD_NONCE_BYTES as block b and writes it. */
+/* Encrypts the first n bytes of f->plain as block b and writes its slot. */
 static int
-blk_store(struct cfile *f, sqlite3_int64 b, sqlite3_int64 len)
+blk_store(struct cfile *f, sqlite3_int64 b, sqlite3_int64 n)
 {
-	unsigned char ad[16], *p = f->buf;
+	unsigned char ad[16];
 
 	blk_ad(f, ad, b);
-	aead_random_nonce(p);
-	if (aead_seal(f->aead, p, ad, sizeof(ad), p + AEAD_NONCE_BYTES, (size_t)len,
-	    p + AEAD_NONCE_BYTES + len) != 0)
+	aead_random_nonce(f->buf);
+	if (aead_encrypt(f->aead, f->buf, ad, sizeof(ad), f->plain, (size_t)n,
+	    f->buf + AEAD_NONCE_BYTES) != 0)
 		return SQLITE_IOERR_WRITE;
-	return f->real->pMethods->xWrite(f->real, p, (int)(len + OVERHEAD), b * SLOT);
+	if (b * SLOT + n + OVERHEAD > f->phys)
+		f->phys = b * SLOT + n + OVERHEAD;
+	return f->real->pMethods->xWrite(f->real, f->buf, (int)(n + OVERHEAD), b * SLOT);
+}
+
+/* Stored bytes of block b when the file's logical size is size. */
+static sqlite3_int64
+blk_stored(const struct cfile *f, sqlite3_int64 b, sqlite3_int64 size)
+{
+	sqlite3_int64 have = size - blk_start(f, b);
+
+	if (have <= 0)
+		return 0;
+	return have > blk_scap(f, b) ? blk_scap(f, b) : have;
 }
 
 static int
@@ -344,19 +440,18 @@ blk_read(struct cfile *f, void *out, int amt, sqlite3_int64 off)
 	if (rc != SQLITE_OK)
 		return rc;
 	while (off < end) {
-		sqlite3_int64 b = off / BLOCK_DATA, s = b * BLOCK_DATA;
-		sqlite3_int64 len = size - s, take;
+		sqlite3_int64 b = blk_index(f, off), s = blk_start(f, b);
+		sqlite3_int64 n = blk_stored(f, b, size), len, take;
 
+		len = blk_logical_len(f, b, n);
 		if (len <= off - s) {
 			memset(dst, 0, (size_t)(end - off));
 			return SQLITE_IOERR_SHORT_READ;
 		}
-		if (len > BLOCK_DATA)
-			len = BLOCK_DATA;
-		if ((rc = blk_load(f, b, len)) != SQLITE_OK)
+		if ((rc = blk_load(f, b, n)) != SQLITE_OK)
 			return rc;
 		take = (s + len < end ? s + len : end) - off;
-		memcpy(dst, f->buf + AEAD_NONCE_BYTES + (off - s), (size_t)take);
+		memcpy(dst, f->plain + (off - s), (size_t)take);
 		dst += take;
 		off += take;
 	}
@@ -395,33 +490,79 @@ blk_write(struct cfile *f, const void *data, int amt, sqlite3_int64 off)
 	if (off > size)
 		size = off;
 	while (off < end) {
-		sqlite3_int64 b = off / BLOCK_DATA, s = b * BLOCK_DATA, cap = BLOCK_DATA;
-		sqlite3_int64 have = size - s, wend = end < s + cap ? end : s + cap, newlen;
+		sqlite3_int64 b = blk_index(f, off), s = blk_start(f, b), scap = blk_scap(f, b);
+		sqlite3_int64 lcap = blk_lcap(f, b), n = blk_stored(f, b, size);
+		sqlite3_int64 have = blk_logical_len(f, b, n);
+		sqlite3_int64 wend = end < s + lcap ? end : s + lcap, stored_end;
 
-		if (have < 0)
-			have = 0;
-		if (have > cap)
-			have = cap;
-		newlen = wend - s > have ? wend - s : have;
 		/* Keep what the block holds outside the written range. */
-		if (have > 0 && (off > s || wend < s + have) &&
-		    (rc = blk_load(f, b, have)) != SQLITE_OK)
+		if (n > 0 && (off > s || wend < s + have) && (rc = blk_load(f, b, n)) != SQLITE_OK)
 			return rc;
-		memcpy(f->buf + AEAD_NONCE_BYTES + (off - s), src, (size_t)(wend - off));
-		if ((rc = blk_store(f, b, newlen)) != SQLITE_OK)
+		if (n == 0)
+			memset(f->plain, 0, (size_t)lcap);
+		memcpy(f->plain + (off - s), src, (size_t)(wend - off));
+		/* A frame's reserved bytes are not stored: they must be zero. */
+		if (wend - s > scap && !all_zero(f->plain + scap, (size_t)(wend - s - scap)))
+			return SQLITE_IOERR_WRITE;
+		stored_end = wend - s > scap ? scap : wend - s;
+		if (stored_end < n)
+			stored_end = n;
+		if ((rc = blk_store(f, b, stored_end)) != SQLITE_OK)
 			return rc;
-		if (s + newlen > size)
-			size = s + newlen;
+		if (s + blk_logical_len(f, b, stored_end) > size)
+			size = s + blk_logical_len(f, b, stored_end);
 		src += wend - off;
 		off = wend;
 	}
 	return SQLITE_OK;
 }
 
+/*
+ * SQLite writes a WAL frame as its 24-byte header then its page. The header is held back
+ * until the page follows, so the frame is written as two whole blocks with nothing to
+ * read back; anything else touching the file writes a held header out first.
+ */
+static int
+wal_flush(struct cfile *f)
+{
+	int rc;
+
+	if (f->held_len == 0)
+		return SQLITE_OK;
+	rc = blk_write(f, f->held, f->held_len, f->held_off);
+	f->held_len = 0;
+	return rc;
+}
+
+static int
+wal_write(struct cfile *f, const void *data, int amt, sqlite3_int64 off)
+{
+	int rc;
+
+	if (amt == WAL_FRAME_HEADER && off >= WAL_HEADER && (off - WAL_HEADER) % WAL_FRAME == 0) {
+		if ((rc = wal_flush(f)) != SQLITE_OK)
+			return rc;
+		memcpy(f->held, data, WAL_FRAME_HEADER);
+		f->held_off = off;
+		f->held_len = WAL_FRAME_HEADER;
+		return SQLITE_OK;
+	}
+	if (f->held_len != 0 && amt == PAGE && off == f->held_off + WAL_FRAME_HEADER) {
+		unsigned char *frame = f->frame;
+		memcpy(frame, f->held, WAL_FRAME_HEADER);
+		memcpy(frame + WAL_FRAME_HEADER, data, PAGE);
+		f->held_len = 0;
+		return blk_write(f, frame, WAL_FRAME, off - WAL_FRAME_HEADER);
+	}
+	if ((rc = wal_flush(f)) != SQLITE_OK)
+		return rc;
+	return blk_write(f, data, amt, off);
+}
+
 static int
 blk_truncate(struct cfile *f, sqlite3_int64 size)
 {
-	sqlite3_int64 cur, b, s;
+	sqlite3_int64 cur, b, s, n;
 	int rc = blk_size(f, &cur);
 
 	if (rc != SQLITE_OK)
@@ -430,17 +571,18 @@ blk_truncate(struct cfile *f, sqlite3_int64 size)
 		return SQLITE_OK;
 	if (size == 0)
 		return f->real->pMethods->xTruncate(f->real, 0);
-	b = size / BLOCK_DATA;
-	s = b * BLOCK_DATA;
-	if (size > s) {
-		/* The new last block is partial: re-encrypt what remains of it. */
-		sqlite3_int64 have = cur - s < BLOCK_DATA ? cur - s : BLOCK_DATA;
-		if ((rc = blk_load(f, b, have)) != SQLITE_OK ||
-		    (rc = blk_store(f, b, size - s)) != SQLITE_OK)
-			return rc;
-		return f->real->pMethods->xTruncate(f->real, b * SLOT + (size - s) + OVERHEAD);
-	}
-	return f->real->pMethods->xTruncate(f->real, b * SLOT);
+	b = blk_index(f, size);
+	s = blk_start(f, b);
+	if (size == s)
+		return f->real->pMethods->xTruncate(f->real, b * SLOT);
+	/* The new last block is partial: re-encrypt what remains of it. */
+	n = blk_stored(f, b, cur);
+	if ((rc = blk_load(f, b, n)) != SQLITE_OK)
+		return rc;
+	n = blk_stored(f, b, size);
+	if ((rc = blk_store(f, b, n)) != SQLITE_OK)
+		return rc;
+	return f->real->pMethods->xTruncate(f->real, b * SLOT + n + OVERHEAD);
 }
 
 /* ---- io methods ---- */
@@ -449,11 +591,15 @@ static int
 c_close(sqlite3_file *pf)
 {
 	struct cfile *f = (struct cfile *)pf;
-	int rc = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
+	int rc = f->kind == KIND_WAL ? wal_flush(f) : SQLITE_OK;
+	int rc2 = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
 
+	if (rc == SQLITE_OK)
+		rc = rc2;
 	aead_free(f->aead);
 	f->aead = NULL;
-	sodium_memzero(f->buf, sizeof(f->buf));
+	sodium_memzero(f->plain, sizeof(f->plain));
+	sodium_memzero(f->frame, sizeof(f->frame));
 	return rc;
 }
 
@@ -461,8 +607,13 @@ static int
 c_read(sqlite3_file *pf, void *out, int amt, sqlite3_int64 off)
 {
 	struct cfile *f = (struct cfile *)pf;
+	int rc;
 
-	return f->kind == KIND_DB ? db_read(f, out, amt, off) : blk_read(f, out, amt, off);
+	if (f->kind == KIND_DB)
+		return db_read(f, out, amt, off);
+	if ((rc = wal_flush(f)) != SQLITE_OK)
+		return rc;
+	return blk_read(f, out, amt, off);
 }
 
 static int
@@ -470,16 +621,23 @@ c_write(sqlite3_file *pf, const void *data, int amt, sqlite3_int64 off)
 {
 	struct cfile *f = (struct cfile *)pf;
 
-	return f->kind == KIND_DB ? db_write(f, data, amt, off) : blk_write(f, data, amt, off);
+	if (f->kind == KIND_DB)
+		return db_write(f, data, amt, off);
+	if (f->kind == KIND_WAL)
+		return wal_write(f, data, amt, off);
+	return blk_write(f, data, amt, off);
 }
 
 static int
 c_truncate(sqlite3_file *pf, sqlite3_int64 size)
 {
 	struct cfile *f = (struct cfile *)pf;
+	int rc;
 
 	if (f->kind == KIND_DB)
 		return f->real->pMethods->xTruncate(f->real, size);
+	if ((rc = wal_flush(f)) != SQLITE_OK)
+		return rc;
 	return blk_truncate(f, size);
 }
 
@@ -487,17 +645,21 @@ static int
 c_sync(sqlite3_file *pf, int flags)
 {
 	struct cfile *f = (struct cfile *)pf;
+	int rc = wal_flush(f);
 
-	return f->real->pMethods->xSync(f->real, flags);
+	return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
 }
 
 static int
 c_file_size(sqlite3_file *pf, sqlite3_int64 *size)
 {
 	struct cfile *f = (struct cfile *)pf;
+	int rc;
 
 	if (f->kind == KIND_DB)
 		return f->real->pMethods->xFileSize(f->real, size);
+	if ((rc = wal_flush(f)) != SQLITE_OK)
+		return rc;
 	return blk_size(f, size);
 }
 

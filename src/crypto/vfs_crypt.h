@@ -21,7 +21,7 @@
 
 #define VFS_CRYPT_NAME "coffre-crypt"
 #define VFS_CRYPT_PAGE_SIZE 4096
-#define VFS_CRYPT_RESERVE 32
+#define VFS_CRYPT_RESERVE 64
 
 /* Registers the shim over the default VFS (not as the default). Idempotent, thread-safe. */
 int vfs_crypt_register(void);

@@ -91,9 +91,12 @@ db_open(const char *path, const struct key *key, int create, sqlite3 **out)
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, 5000);
-	/* Temp files would escape the cipher: keep them in memory (the VFS refuses them). */
+	/*
+	 * Temp files would escape the cipher: keep them in memory (the VFS refuses them).
+	 * An 8 MiB page cache (SQLite's default is 2 MiB) saves a decryption per page it keeps.
+	 */
 	if ((rc = db_exec(db, "PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0;"
-	    "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")) != 0)
+	    "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;")) != 0)
 		goto fail;
 	if (fresh) {
 		if (sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) !=

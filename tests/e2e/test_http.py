@@ -242,6 +242,25 @@ class Limits(unittest.TestCase):
         finally:
             srv.close()
 
+    def test_total_connections_are_limited(self):
+        srv = Server().start(sets={"server.max_connections": "3",
+                                   "server.max_connections_per_address": "0"})
+        try:
+            held = [raw_tls(srv.port, srv.cafile) for _ in range(3)]
+            with self.assertRaises((OSError, ssl.SSLError)):
+                extra = raw_tls(srv.port, srv.cafile, timeout=5)
+                try:
+                    extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    if not extra.recv(100):
+                        raise ConnectionResetError("closed")
+                finally:
+                    extra.close()
+            for s in held:
+                s.close()
+            self.assertTrue(wait_for(lambda: self._healthy(srv)))
+        finally:
+            srv.close()
+
     @staticmethod
     def _healthy(srv):
         try:

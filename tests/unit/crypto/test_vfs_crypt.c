@@ -201,8 +201,8 @@ test_flipped_bytes_are_detected(void **state)
 	sqlite3 *db;
 	unsigned char b;
 	int rc;
-	const long db_offsets[] = { 4096 + 0, 4096 + 2000, 4096 + 4063, 4096 + 4064 /* nonce */,
-		4096 + 4080 /* tag */, 8192 + 100 };
+	const long db_offsets[] = { 4096 + 0, 4096 + 2000, 4096 + 4031, 4096 + 4032 /* tag */,
+		4096 + 4048 /* nonce */, 4096 + 4080 /* zero padding */, 8192 + 100 };
 
 	assert_int_equal(db_open(fx->db, &fx->key, 1, &db), 0);
 	fill(db, 300);
@@ -244,7 +244,9 @@ test_flipped_bytes_are_detected(void **state)
 	{
 		size_t len;
 		unsigned char *wal = slurp(fx->wal, &len);
-		const long wal_offsets[] = { 3, 20, 40, 60 + 24 + 1000, 60 + 4148 + 5, (long)len - 1 };
+		/* Header slot, its padding, a frame's header, page, tag, padding, the last byte. */
+		const long wal_offsets[] = { 3, 20, 40, 1000, 4096 + 5, 4096 + 12 + 20,
+			4096 + 2060, 4096 + 4070, 4096 + 4090, 8192 + 24, 8192 + 4000, (long)len - 1 };
 		assert_non_null(wal);
 		assert_true(len > 8000);
 		for (size_t i = 0; i < sizeof(wal_offsets) / sizeof(wal_offsets[0]); i++) {
