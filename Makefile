@@ -32,6 +32,7 @@ build-asan:
 
 bench: deps build
 	./bench/https/run.sh ./$(BUILD)/coffre
+	./bench/vault/run.sh ./$(BUILD)/bench_vault
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
