@@ -154,3 +154,16 @@ db_migrate(sqlite3 *db, const struct migration *m, int n)
 	}
 	return 0;
 }
+
+int
+db_backup(sqlite3 *dst, sqlite3 *src)
+{
+	sqlite3_backup *bk = sqlite3_backup_init(dst, "main", src, "main");
+	int rc;
+
+	if (bk == NULL)
+		return db_err(sqlite3_extended_errcode(dst));
+	rc = sqlite3_backup_step(bk, -1);
+	sqlite3_backup_finish(bk);
+	return rc == SQLITE_DONE ? 0 : db_err(rc);
+}

@@ -24,6 +24,8 @@ int db_open(const char *path, const struct key *key, int create, sqlite3 **out);
 void db_close(sqlite3 *db);
 /* Applies the migrations above the database's user_version, each in its own transaction. */
 int db_migrate(sqlite3 *db, const struct migration *m, int n);
+/* Copies the whole main database of src into dst (SQLite's backup API, one step). */
+int db_backup(sqlite3 *dst, sqlite3 *src);
 /* Runs SQL without results; 0 or an error code (the message goes to the debug log). */
 int db_exec(sqlite3 *db, const char *sql);
 /* Maps an SQLite result code to an err code (IOERR_DATA -> ERR_CRYPTO). */

@@ -226,7 +226,6 @@ system_rotate_master(const char *dir)
 	struct system *sys = NULL;
 	struct keyring *kr_new = NULL;
 	sqlite3 *copy = NULL;
-	sqlite3_backup *bk;
 	char newkey[4096], key[4096], newdb[4096], dbpath[4096], keys[4096];
 	int rc;
 
@@ -248,16 +247,8 @@ system_rotate_master(const char *dir)
 		goto fail;
 	if ((rc = db_open(newdb, keyring_system_key(kr_new), 1, &copy)) != 0)
 		goto fail;
-	if ((bk = sqlite3_backup_init(copy, "main", sys->db, "main")) == NULL) {
-		rc = ERR_INTERNAL;
+	if ((rc = db_backup(copy, sys->db)) != 0)
 		goto fail;
-	}
-	rc = sqlite3_backup_step(bk, -1);
-	sqlite3_backup_finish(bk);
-	if (rc != SQLITE_DONE) {
-		rc = db_err(rc);
-		goto fail;
-	}
 	if ((rc = db_exec(copy, "BEGIN IMMEDIATE")) != 0)
 		goto fail;
 	if ((rc = system_rewrap_all(copy, sys->kr, kr_new)) != 0) {

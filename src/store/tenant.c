@@ -420,7 +420,6 @@ tenant_reencrypt(const char *src, const char *dst, const struct key *old_dek,
 	struct key op, ob, np, nb;
 	char a[4400], b[4400];
 	sqlite3 *from = NULL, *to = NULL;
-	sqlite3_backup *bk;
 	DIR *d = NULL;
 	struct dirent *e;
 	unsigned char *buf = NULL;
@@ -437,17 +436,8 @@ tenant_reencrypt(const char *src, const char *dst, const struct key *old_dek,
 	snprintf(b, sizeof(b), "%s/vault.db", dst);
 	if ((rc = db_open(a, &op, 0, &from)) != 0 || (rc = db_open(b, &np, 1, &to)) != 0)
 		goto out;
-	if ((bk = sqlite3_backup_init(to, "main", from, "main")) == NULL) {
-		rc = ERR_INTERNAL;
-		goto out;
-	}
-	rc = sqlite3_backup_step(bk, -1);
-	sqlite3_backup_finish(bk);
-	if (rc != SQLITE_DONE) {
-		rc = db_err(rc);
-		goto out;
-	}
-	if ((rc = db_exec(to, "PRAGMA wal_checkpoint(TRUNCATE)")) != 0)
+	if ((rc = db_backup(to, from)) != 0 ||
+	    (rc = db_exec(to, "PRAGMA wal_checkpoint(TRUNCATE)")) != 0)
 		goto out;
 	snprintf(a, sizeof(a), "%s/blobs", src);
 	snprintf(b, sizeof(b), "%s/blobs", dst);

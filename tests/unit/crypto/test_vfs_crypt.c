@@ -304,17 +304,13 @@ static int
 backup_to(sqlite3 *src, const char *path, const struct key *key)
 {
 	sqlite3 *dst;
-	sqlite3_backup *b;
 	int rc;
 
 	if ((rc = db_open(path, key, 1, &dst)) != 0)
 		return rc;
-	b = sqlite3_backup_init(dst, "main", src, "main");
-	assert_non_null(b);
-	rc = sqlite3_backup_step(b, -1);
-	sqlite3_backup_finish(b);
+	rc = db_backup(dst, src);
 	db_close(dst);
-	return rc == SQLITE_DONE ? 0 : rc;
+	return rc;
 }
 
 static void
