@@ -33,6 +33,13 @@ static const struct command commands[] = {
 	{ "tenant", cmd_tenant, "tenant rotate-key SLUG",
 	  "new data key; vault and blobs re-encrypted" },
 	{ "key", cmd_key, "key rotate-master", "new master key; every tenant key re-wrapped" },
+	{ "audit", cmd_audit, "audit verify [--tenant SLUG]",
+	  "check a tamper-evident audit trail; exit 1 at the first broken entry" },
+	{ "audit", cmd_audit, "audit export [--tenant SLUG] [--from T] [--to T]",
+	  "audit entries as JSON lines" },
+	{ "audit", cmd_audit, "audit purge [--tenant SLUG] [--before T]",
+	  "drop entries past retention (signed anchor keeps it verifiable)" },
+	{ "audit", cmd_audit, "audit checkpoint [--tenant SLUG]", "sign a checkpoint now" },
 	{ "help", cmd_help, "help", "list the commands" },
 	{ "version", cmd_version, "version", "print the version" },
 };

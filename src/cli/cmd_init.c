@@ -10,10 +10,11 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "common/fsutil.h"
+#include "audit/audit.h"
 #include "crypto/keyring.h"
 #include "crypto/x509.h"
 
-#define INIT_MAX_CREATED 8
+#define INIT_MAX_CREATED 10
 
 struct init_state {
 	char paths[INIT_MAX_CREATED][4096];
@@ -72,7 +73,8 @@ cmd_init(int argc, char **argv)
 	};
 	struct init_state st = { .n = 0 };
 	const char *data_flag = NULL, *dir;
-	char *keys, *tls, *master, *key, *cert, *conf;
+	char *keys, *tls, *master, *key, *cert, *conf, *sign, *sign_pub;
+	struct audit_signer *signer;
 	int c, rc, existed = 0;
 	const char *step = "";
 
@@ -112,7 +114,9 @@ cmd_init(int argc, char **argv)
 	    (rc = init_track(&st, dir, KEYRING_MASTER_FILE, 0, &master)) != 0 ||
 	    (rc = init_track(&st, dir, "tls/key.pem", 0, &key)) != 0 ||
 	    (rc = init_track(&st, dir, "tls/cert.pem", 0, &cert)) != 0 ||
-	    (rc = init_track(&st, dir, CONFIG_FILE_NAME, 0, &conf)) != 0) {
+	    (rc = init_track(&st, dir, CONFIG_FILE_NAME, 0, &conf)) != 0 ||
+	    (rc = init_track(&st, dir, AUDIT_SIGNING_FILE, 0, &sign)) != 0 ||
+	    (rc = init_track(&st, dir, AUDIT_SIGNING_PUBLIC, 0, &sign_pub)) != 0) {
 		step = "paths";
 		goto fail;
 	}
@@ -140,11 +144,20 @@ cmd_init(int argc, char **argv)
 	if ((rc = init_write_config(conf)) != 0)
 		goto fail;
 	st.n++;
+	step = sign;
+	if ((signer = audit_signer_open(dir, 1, &rc)) == NULL) {
+		unlink(sign);
+		goto fail;
+	}
+	audit_signer_free(signer);
+	st.n += 2;
 
 	printf("created %s\n"
 	    "  %s  master key (keep a copy offline: without it no vault can be opened)\n"
 	    "  %s  self-signed certificate for localhost, 127.0.0.1, ::1\n"
-	    "  %s  configuration (commented defaults)\n", dir, master, cert, conf);
+	    "  %s  configuration (commented defaults)\n"
+	    "  %s  key that signs audit checkpoints (public half: %s)\n", dir, master, cert, conf,
+	    sign, sign_pub);
 	return EXIT_OK;
 fail:
 	cli_error("init failed at %s: %s", step, rc == ERR_IO ? strerror(errno) : err_str(rc));

@@ -12,7 +12,9 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "crypto/keyring.h"
+#include "audit/alerts.h"
 #include "http/server.h"
+#include "jobs/jobs.h"
 #include "store/system.h"
 #include "store/vault.h"
 
@@ -52,6 +54,8 @@ cmd_serve(int argc, char **argv)
 	struct server *srv = NULL;
 	struct system *sys = NULL;
 	struct vault_cache *vaults = NULL;
+	struct alerts *alerts = NULL;
+	struct jobs *jobs = NULL;
 	char path[4096], msg[512], url[600];
 	int c, nsets = 0, rc, sig = 0, status = EXIT_FAIL;
 	sigset_t mask;
@@ -136,6 +140,10 @@ cmd_serve(int argc, char **argv)
 		cli_error("out of memory");
 		goto out;
 	}
+	if (config_str(cfg, "alerts.webhooks")[0] != '\0' && (alerts = cli_alerts(cfg)) == NULL)
+		goto out;
+	audit_chain_set_alerts(system_audit(sys), alerts);
+	vault_cache_set_alerts(vaults, alerts);
 
 	/* Block the stop signals in every thread; this one waits for them below. */
 	sigemptyset(&mask);
@@ -149,6 +157,14 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	serve_url(config_str(cfg, "server.listen"), server_port(srv), url, sizeof(url));
+	{
+		json_t *d = json_pack("{s:s}", "url", url);
+		system_record(sys, &(struct audit_event){ .event = "server.start", .actor = "system",
+		    .outcome = AUDIT_SUCCESS, .detail = d });
+		json_decref(d);
+	}
+	if ((jobs = jobs_start(cfg, sys, vaults)) == NULL)
+		log_warnx("cannot start the background jobs");
 	log_info("listening on %s (data folder %s)", url, dir);
 	printf("coffre is serving %s\n", url);
 	fflush(stdout);
@@ -159,12 +175,22 @@ cmd_serve(int argc, char **argv)
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	rc = server_stop(srv, (unsigned)config_int(cfg, "server.shutdown_grace"));
 	srv = NULL;
+	jobs_stop(jobs);
+	jobs = NULL;
+	{
+		json_t *d = json_pack("{s:b}", "drained", rc == 0);
+		system_record(sys, &(struct audit_event){ .event = "server.stop", .actor = "system",
+		    .outcome = rc == 0 ? AUDIT_SUCCESS : AUDIT_FAILURE, .detail = d });
+		json_decref(d);
+	}
 	log_info("stopped%s", rc == 0 ? "" : " (some requests were cut off)");
 	status = rc == 0 ? EXIT_OK : EXIT_FAIL;
 out:
 	server_stop(srv, 0);
+	jobs_stop(jobs);
 	vault_cache_free(vaults);
 	system_close(sys);
+	cli_alerts_finish(alerts);
 	config_free(cfg);
 	return status;
 }

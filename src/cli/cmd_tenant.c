@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/config.h"
 #include "common/err.h"
 #include "store/system.h"
 #include "store/tenant.h"
@@ -30,15 +31,39 @@ tenant_reason(int rc)
 	}
 }
 
+static struct alerts *tenant_alerts;
+
+/* Opens the platform with the configuration's alerts attached to its audit trail. */
 static struct system *
 tenant_system(const char *data_flag)
 {
+	const char *dir = cli_data_dir(data_flag);
+	struct config *cfg = cli_config_load(dir, 1);
+	struct system *sys;
 	int rc;
-	struct system *sys = system_open(cli_data_dir(data_flag), 0, &rc);
 
-	if (sys == NULL)
-		cli_error("cannot open %s: %s", cli_data_dir(data_flag), tenant_reason(rc));
+	if (cfg == NULL)
+		return NULL;
+	tenant_alerts = cli_alerts(cfg);
+	if (tenant_alerts == NULL && config_str(cfg, "alerts.webhooks")[0] != '\0') {
+		config_free(cfg);
+		return NULL;    /* cli_alerts said why */
+	}
+	config_free(cfg);
+	if ((sys = system_open(dir, 0, &rc)) == NULL) {
+		cli_error("cannot open %s: %s", dir, tenant_reason(rc));
+		return NULL;
+	}
+	audit_chain_set_alerts(system_audit(sys), tenant_alerts);
 	return sys;
+}
+
+static void
+tenant_system_close(struct system *sys)
+{
+	system_close(sys);
+	cli_alerts_finish(tenant_alerts);
+	tenant_alerts = NULL;
 }
 
 static int
@@ -110,7 +135,7 @@ cmd_tenant(int argc, char **argv)
 		json_decref(list);
 		if (rc != 0)
 			cli_error("cannot list tenants: %s", tenant_reason(rc));
-		system_close(sys);
+		tenant_system_close(sys);
 		return rc == 0 ? EXIT_OK : EXIT_FAIL;
 	}
 	if (slug == NULL)
@@ -171,7 +196,7 @@ cmd_tenant(int argc, char **argv)
 	} else {
 		return tenant_usage();
 	}
-	system_close(sys);
+	tenant_system_close(sys);
 	return status;
 }
 

@@ -56,6 +56,20 @@ static const struct config_def config_defs[] = {
 	  "Oldest TLS version accepted: 1.2 or 1.3. Older versions are never offered." },
 	{ "log.level", CONFIG_STR, "info", 1, 8, "error|warn|info|debug",
 	  "Lowest level of diagnostic messages written to stderr." },
+	{ "audit.retention_days", CONFIG_INT, "274", 1, 36500, NULL,
+	  "Days audit entries are kept (274: nine months); older ones are purged, the trail\n"
+	  "stays verifiable from a signed anchor." },
+	{ "audit.checkpoint_interval", CONFIG_INT, "300", 5, 86400, NULL,
+	  "Seconds between signed checkpoints of audit trails that have new entries." },
+	{ "audit.purge_interval", CONFIG_INT, "3600", 5, 604800, NULL,
+	  "Seconds between retention purges of the audit trails." },
+	{ "alerts.webhooks", CONFIG_STR, "", 0, 4096, NULL,
+	  "Webhooks for audit alerts, separated by spaces, each URL|prefix,prefix (\"*\": all):\n"
+	  "https://hooks.example/coffre|auth.,key.,tenant. (http only to loopback)." },
+	{ "alerts.timeout", CONFIG_INT, "5", 1, 60, NULL,
+	  "Seconds one webhook delivery attempt may take." },
+	{ "alerts.retries", CONFIG_INT, "5", 1, 20, NULL,
+	  "Attempts after the first for a failing webhook (backoff doubles from 0.5 s)." },
 };
 
 #define CONFIG_NKEYS (sizeof(config_defs) / sizeof(config_defs[0]))

@@ -1,6 +1,7 @@
 #include "store/system.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ struct system {
 	struct keyring *kr;
 	sqlite3 *db;
 	int lockfd;
+	pthread_mutex_t mu;
+	struct audit_signer *signer;
+	struct audit_chain *audit;
 };
 
 static int
@@ -104,6 +108,7 @@ system_open(const char *data_dir, int exclusive, int *err)
 	if (sys == NULL || (sys->data_dir = strdup(data_dir)) == NULL)
 		goto fail;
 	sys->lockfd = -1;
+	pthread_mutex_init(&sys->mu, NULL);
 	if ((*err = system_path(data_dir, ".lock", path)) != 0)
 		goto fail;
 	/* Recovery needs the folder to itself: take the lock exclusively if anything is left. */
@@ -127,6 +132,12 @@ system_open(const char *data_dir, int exclusive, int *err)
 	}
 	if ((*err = db_migrate(sys->db, schema_system, schema_system_count)) != 0)
 		goto fail;
+	if ((sys->signer = audit_signer_open(data_dir, 1, err)) == NULL ||
+	    (sys->audit = audit_chain_new(AUDIT_SCOPE_PLATFORM, keyring_system_key(sys->kr),
+	    sys->signer, NULL)) == NULL) {
+		*err = *err ? *err : ERR_NOMEM;
+		goto fail;
+	}
 	system_path(data_dir, SYSTEM_VAULTS_DIR, path);
 	if ((*err = fs_mkdir(path, 0700)) != 0 && *err != ERR_EXISTS)
 		goto fail;
@@ -143,8 +154,12 @@ system_close(struct system *sys)
 	if (sys == NULL)
 		return;
 	db_close(sys->db);
+	audit_chain_free(sys->audit);
+	audit_signer_free(sys->signer);
 	keyring_free(sys->kr);
 	fs_unlock(sys->lockfd);
+	if (sys->data_dir != NULL)
+		pthread_mutex_destroy(&sys->mu);
 	free(sys->data_dir);
 	free(sys);
 }
@@ -165,6 +180,95 @@ const char *
 system_data_dir(const struct system *sys)
 {
 	return sys->data_dir;
+}
+
+struct audit_chain *
+system_audit(const struct system *sys)
+{
+	return sys->audit;
+}
+
+const struct audit_signer *
+system_signer(const struct system *sys)
+{
+	return sys->signer;
+}
+
+void
+system_lock(struct system *sys)
+{
+	pthread_mutex_lock(&sys->mu);
+}
+
+void
+system_unlock(struct system *sys)
+{
+	pthread_mutex_unlock(&sys->mu);
+}
+
+int
+system_record(struct system *sys, const struct audit_event *ev)
+{
+	int rc;
+
+	system_lock(sys);
+	if ((rc = db_exec(sys->db, "BEGIN IMMEDIATE")) == 0) {
+		if ((rc = audit_append(sys->audit, sys->db, ev)) == 0 &&
+		    (rc = audit_checkpoint(sys->audit, sys->db, "event", NULL)) == 0)
+			rc = db_exec(sys->db, "COMMIT");
+		if (rc != 0)
+			db_exec(sys->db, "ROLLBACK");
+	}
+	system_unlock(sys);
+	if (rc != 0)
+		log_error("cannot record %s in the platform audit trail: %s", ev->event, err_str(rc));
+	return rc;
+}
+
+int
+system_head_get(struct system *sys, const char *tenant_id, struct audit_head *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = ERR_NOTFOUND;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(sys->db, "SELECT seq, hash, ts, reason, key_id, signature FROM "
+	    "audit_heads WHERE tenant = ?1", -1, &st, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, tenant_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == AUDIT_HASH_BYTES &&
+	    sqlite3_column_bytes(st, 5) == 64) {
+		out->seq = sqlite3_column_int64(st, 0);
+		memcpy(out->hash, sqlite3_column_blob(st, 1), AUDIT_HASH_BYTES);
+		out->ts = sqlite3_column_int64(st, 2);
+		snprintf(out->reason, sizeof(out->reason), "%s", sqlite3_column_text(st, 3));
+		snprintf(out->key_id, sizeof(out->key_id), "%s", sqlite3_column_text(st, 4));
+		memcpy(out->signature, sqlite3_column_blob(st, 5), 64);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+system_head_put(struct system *sys, const char *tenant_id, const struct audit_head *h)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(sys->db, "INSERT OR REPLACE INTO audit_heads(tenant, seq, hash, ts, "
+	    "reason, key_id, signature) VALUES (?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, tenant_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, h->seq);
+	sqlite3_bind_blob(st, 3, h->hash, AUDIT_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, h->ts);
+	sqlite3_bind_text(st, 5, h->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, h->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, h->signature, 64, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(sqlite3_extended_errcode(sys->db));
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
@@ -220,6 +324,24 @@ out:
 	return rc;
 }
 
+/* The platform trail's MACs follow the system key: re-key them, then record the rotation. */
+static int
+system_rekey_audit(struct system *sys, sqlite3 *copy, const struct keyring *kr_new)
+{
+	struct audit_chain *to = audit_chain_new(AUDIT_SCOPE_PLATFORM, keyring_system_key(kr_new),
+	    sys->signer, NULL);
+	int rc;
+
+	if (to == NULL)
+		return ERR_NOMEM;
+	if ((rc = audit_rekey(sys->audit, to, copy)) == 0 &&
+	    (rc = audit_append(to, copy, &(struct audit_event){ .event = "key.rotate_master",
+	    .actor = "system", .outcome = AUDIT_SUCCESS })) == 0)
+		rc = audit_checkpoint(to, copy, "key rotation", NULL);
+	audit_chain_free(to);
+	return rc;
+}
+
 int
 system_rotate_master(const char *dir)
 {
@@ -251,7 +373,8 @@ system_rotate_master(const char *dir)
 		goto fail;
 	if ((rc = db_exec(copy, "BEGIN IMMEDIATE")) != 0)
 		goto fail;
-	if ((rc = system_rewrap_all(copy, sys->kr, kr_new)) != 0) {
+	if ((rc = system_rewrap_all(copy, sys->kr, kr_new)) != 0 ||
+	    (rc = system_rekey_audit(sys, copy, kr_new)) != 0) {
 		db_exec(copy, "ROLLBACK");
 		goto fail;
 	}

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "audit/audit.h"
 #include "crypto/keyring.h"
 
 #define SYSTEM_DB_FILE "system.db"
@@ -23,6 +24,17 @@ void system_close(struct system *sys);
 sqlite3 *system_db(const struct system *sys);
 const struct keyring *system_keyring(const struct system *sys);
 const char *system_data_dir(const struct system *sys);
+/* The platform's audit trail and its signing key (owned by sys). */
+struct audit_chain *system_audit(const struct system *sys);
+const struct audit_signer *system_signer(const struct system *sys);
+/* Serialises use of the system database between threads (transactions included). */
+void system_lock(struct system *sys);
+void system_unlock(struct system *sys);
+/* Appends a platform event and a signed checkpoint in one transaction (takes the lock). */
+int system_record(struct system *sys, const struct audit_event *ev);
+/* The latest signed checkpoint of a tenant's trail, kept in system.db (ERR_NOTFOUND). */
+int system_head_get(struct system *sys, const char *tenant_id, struct audit_head *out);
+int system_head_put(struct system *sys, const char *tenant_id, const struct audit_head *h);
 /* Path of a file or folder under DIR/vaults: "<id>", "<id>.lock"... */
 int system_vault_path(const struct system *sys, const char *name, char *out, size_t outsz);
 

@@ -180,10 +180,12 @@ tenant_unlock_dek(struct system *sys, const struct tenant *t, struct key *dek)
 
 /* Creates vault.db in dir with the schema and the tenant's facts. */
 static int
-tenant_init_vault(const char *dir, const struct key *dek, const char *id, const char *email,
-    const char *created)
+tenant_init_vault(struct system *sys, const char *dir, const struct key *dek, const char *id,
+    const char *email, const char *created)
 {
 	struct key pages, blobs;
+	struct audit_chain *audit = NULL;
+	struct audit_head head;
 	char path[4200];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -203,10 +205,24 @@ tenant_init_vault(const char *dir, const struct key *dek, const char *id, const 
 	sqlite3_bind_text(st, 2, created, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, email, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(sqlite3_extended_errcode(db));
+	/* The vault's trail starts with its own creation. */
+	if (rc == 0 && (audit = audit_chain_new(id, dek, system_signer(sys), NULL)) == NULL)
+		rc = ERR_NOMEM;
+	if (rc == 0 && (rc = db_exec(db, "BEGIN IMMEDIATE")) == 0) {
+		if ((rc = audit_append(audit, db, &(struct audit_event){ .event = "vault.create",
+		    .actor = "system", .target = id, .outcome = AUDIT_SUCCESS })) == 0 &&
+		    (rc = audit_checkpoint(audit, db, "created", &head)) == 0)
+			rc = db_exec(db, "COMMIT");
+		if (rc != 0)
+			db_exec(db, "ROLLBACK");
+		else
+			rc = system_head_put(sys, id, &head);
+	}
 	if (rc == 0)
 		rc = db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 out:
 	sqlite3_finalize(st);
+	audit_chain_free(audit);
 	db_close(db);
 	key_free(&pages);
 	key_free(&blobs);
@@ -276,11 +292,17 @@ tenant_create(struct system *sys, const char *slug, const char *name, const char
 	made_dir = 1;
 	snprintf(blobs, sizeof(blobs), "%s/blobs", dir);
 	if ((rc = fs_mkdir(blobs, 0700)) != 0 ||
-	    (rc = tenant_init_vault(dir, &dek, t.id, email, t.created)) != 0)
+	    (rc = tenant_init_vault(sys, dir, &dek, t.id, email, t.created)) != 0)
 		goto out;
 	/* The row goes in last: until then the folder is unreachable garbage. */
 	if ((rc = tenant_insert(sys, &t)) != 0)
 		goto out;
+	{
+		json_t *d = json_pack("{s:s,s:b}", "tenant_id", t.id, "byok", kek_file != NULL);
+		system_record(sys, &(struct audit_event){ .event = "tenant.create",
+		    .actor = "system", .target = t.slug, .outcome = AUDIT_SUCCESS, .detail = d });
+		json_decref(d);
+	}
 	if (out != NULL)
 		*out = t;
 out:
@@ -348,6 +370,12 @@ tenant_delete(struct system *sys, const char *key)
 	sqlite3_bind_text(st, 1, t.id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE || db_exec(system_db(sys), "COMMIT") != 0)
 		goto rollback;
+	{
+		json_t *d = json_pack("{s:s}", "tenant_id", t.id);
+		system_record(sys, &(struct audit_event){ .event = "tenant.delete",
+		    .actor = "system", .target = t.slug, .outcome = AUDIT_SUCCESS, .detail = d });
+		json_decref(d);
+	}
 	tenant_flush_system(sys);
 	fs_fault_point("tenant-delete.after-key");
 	/* Then the files, which are now noise. */
@@ -413,9 +441,35 @@ tenant_commit_pending(struct system *sys, const struct tenant *t)
 }
 
 /* Copies vault.db (backup API) and every blob of src, re-encrypted under new_dek, into dst. */
+/* The vault's trail is MACed under its DEK: carry it over to the new key, then say so. */
 static int
-tenant_reencrypt(const char *src, const char *dst, const struct key *old_dek,
-    const struct key *new_dek)
+tenant_rekey_audit(struct system *sys, sqlite3 *db, const char *id, const struct key *old_dek,
+    const struct key *new_dek, unsigned version, struct audit_head *head)
+{
+	struct audit_chain *from = audit_chain_new(id, old_dek, system_signer(sys), NULL);
+	struct audit_chain *to = audit_chain_new(id, new_dek, system_signer(sys), NULL);
+	json_t *d = json_pack("{s:I}", "key_version", (json_int_t)version);
+	int rc = ERR_NOMEM;
+
+	if (from != NULL && to != NULL && (rc = db_exec(db, "BEGIN IMMEDIATE")) == 0) {
+		if ((rc = audit_rekey(from, to, db)) == 0 &&
+		    (rc = audit_append(to, db, &(struct audit_event){ .event = "key.rotate",
+		    .actor = "system", .target = id, .outcome = AUDIT_SUCCESS, .detail = d })) == 0 &&
+		    (rc = audit_checkpoint(to, db, "key rotation", head)) == 0)
+			rc = db_exec(db, "COMMIT");
+		if (rc != 0)
+			db_exec(db, "ROLLBACK");
+	}
+	json_decref(d);
+	audit_chain_free(from);
+	audit_chain_free(to);
+	return rc;
+}
+
+static int
+tenant_reencrypt(struct system *sys, const char *id, unsigned version, const char *src,
+    const char *dst, const struct key *old_dek, const struct key *new_dek,
+    struct audit_head *head)
 {
 	struct key op, ob, np, nb;
 	char a[4400], b[4400];
@@ -437,6 +491,7 @@ tenant_reencrypt(const char *src, const char *dst, const struct key *old_dek,
 	if ((rc = db_open(a, &op, 0, &from)) != 0 || (rc = db_open(b, &np, 1, &to)) != 0)
 		goto out;
 	if ((rc = db_backup(to, from)) != 0 ||
+	    (rc = tenant_rekey_audit(sys, to, id, old_dek, new_dek, version, head)) != 0 ||
 	    (rc = db_exec(to, "PRAGMA wal_checkpoint(TRUNCATE)")) != 0)
 		goto out;
 	snprintf(a, sizeof(a), "%s/blobs", src);
@@ -467,8 +522,8 @@ tenant_reencrypt(const char *src, const char *dst, const struct key *old_dek,
 			blob_writer_abort(w);
 			goto out;
 		}
-		char id[BLOB_ID_LEN + 1];
-		if ((rc = blob_writer_commit(w, id)) != 0)
+		char blob_id[BLOB_ID_LEN + 1];
+		if ((rc = blob_writer_commit(w, blob_id)) != 0)
 			goto out;
 	}
 	rc = fs_sync_dir(b);
@@ -560,6 +615,7 @@ tenant_rotate_key(struct system *sys, const char *key, struct tenant *out)
 {
 	struct tenant t;
 	struct key old = { NULL }, fresh = { NULL }, kek = { NULL };
+	struct audit_head head;
 	unsigned char w[KEYRING_WRAPPED_MAX];
 	size_t wlen;
 	char cur[4096], rot[4200], old_dir[4200], parent[4096];
@@ -586,7 +642,8 @@ tenant_rotate_key(struct system *sys, const char *key, struct tenant *out)
 	fs_fault_point("rotate-key.after-pending");
 	/* 2. A complete re-encrypted copy beside the vault. */
 	if ((rc = fs_mkdir(rot, 0700)) != 0 ||
-	    (rc = tenant_reencrypt(cur, rot, &old, &fresh)) != 0) {
+	    (rc = tenant_reencrypt(sys, t.id, t.key_version + 1, cur, rot, &old, &fresh,
+	    &head)) != 0) {
 		fs_remove_tree(rot);
 		tenant_set_pending(sys, &t, NULL, 0, 0);
 		goto out;
@@ -605,6 +662,14 @@ tenant_rotate_key(struct system *sys, const char *key, struct tenant *out)
 	fs_fault_point("rotate-key.before-commit");
 	if ((rc = tenant_commit_pending(sys, &t)) != 0)
 		goto out;
+	system_head_put(sys, t.id, &head);
+	{
+		json_t *d = json_pack("{s:s,s:I}", "tenant_id", t.id, "key_version",
+		    (json_int_t)(t.key_version + 1));
+		system_record(sys, &(struct audit_event){ .event = "key.rotate", .actor = "system",
+		    .target = t.slug, .outcome = AUDIT_SUCCESS, .detail = d });
+		json_decref(d);
+	}
 	fs_fault_point("rotate-key.after-commit");
 	fs_remove_tree(old_dir);
 	rc = tenant_find(sys, t.id, &t);

@@ -20,6 +20,7 @@ struct vault {
 	char tenant_id[TENANT_ID_LEN + 1];
 	char path[4200], blob_dir[4200];
 	struct key pages, blobs;
+	struct audit_chain *audit;
 	int lockfd;
 	unsigned refs;
 	pthread_mutex_t write_lock;
@@ -32,6 +33,7 @@ struct vault {
 
 struct vault_cache {
 	struct system *sys;
+	struct alerts *alerts;
 	pthread_mutex_t lock;           /* the list, refs, and the system database */
 	struct vault *head;
 	unsigned count, max_open, readers;
@@ -59,6 +61,7 @@ vault_close(struct vault *v)
 	for (unsigned i = 0; i < v->nidle; i++)
 		db_close(v->idle[i]);
 	db_close(v->writer);
+	audit_chain_free(v->audit);
 	key_free(&v->pages);
 	key_free(&v->blobs);
 	fs_unlock(v->lockfd);
@@ -120,14 +123,20 @@ vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
 	int rc;
 
 	*out = NULL;
-	if ((rc = tenant_find(sys, tenant_id, &t)) != 0)
+	system_lock(sys);
+	rc = tenant_find(sys, tenant_id, &t);
+	system_unlock(sys);
+	if (rc != 0)
 		return rc;
 	/* Only the id: a slug lookup here would let a name stand in for an identity. */
 	if (strcmp(t.id, tenant_id) != 0)
 		return ERR_NOTFOUND;
 	if (strcmp(t.status, "active") != 0)
 		return ERR_PERM;
-	if ((rc = tenant_recover(sys, &t)) != 0)
+	system_lock(sys);
+	rc = tenant_recover(sys, &t);
+	system_unlock(sys);
+	if (rc != 0)
 		return rc;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return ERR_NOMEM;
@@ -150,6 +159,10 @@ vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
 	if ((rc = tenant_unlock_dek(sys, &t, &dek)) != 0 ||
 	    (rc = tenant_vault_keys(&dek, &v->pages, &v->blobs)) != 0)
 		goto fail;
+	if ((v->audit = audit_chain_new(t.id, &dek, system_signer(sys), c->alerts)) == NULL) {
+		rc = ERR_NOMEM;
+		goto fail;
+	}
 	if ((rc = db_open(v->path, &v->pages, 0, &v->writer)) != 0 ||
 	    (rc = db_migrate(v->writer, schema_vault, schema_vault_count)) != 0)
 		goto fail;
@@ -302,4 +315,188 @@ const struct key *
 vault_blob_key(const struct vault *v)
 {
 	return &v->blobs;
+}
+
+void
+vault_cache_set_alerts(struct vault_cache *c, struct alerts *alerts)
+{
+	pthread_mutex_lock(&c->lock);
+	c->alerts = alerts;
+	for (struct vault *v = c->head; v != NULL; v = v->next)
+		audit_chain_set_alerts(v->audit, alerts);
+	pthread_mutex_unlock(&c->lock);
+}
+
+const struct audit_chain *
+vault_audit(const struct vault *v)
+{
+	return v->audit;
+}
+
+struct checkpoint_arg {
+	const struct audit_chain *audit;
+	const char *reason;
+	struct audit_head head;
+};
+
+static int
+vault_checkpoint_cb(sqlite3 *db, void *arg)
+{
+	struct checkpoint_arg *a = arg;
+
+	return audit_checkpoint(a->audit, db, a->reason, &a->head);
+}
+
+int
+vault_checkpoint(struct vault *v, const char *reason)
+{
+	struct checkpoint_arg a = { v->audit, reason, { 0 } };
+	struct system *sys = v->cache->sys;
+	int rc = vault_write(v, vault_checkpoint_cb, &a);
+
+	if (rc == ERR_NOTFOUND)
+		return 0;       /* nothing recorded yet */
+	if (rc != 0)
+		return rc;
+	system_lock(sys);
+	rc = system_head_put(sys, v->tenant_id, &a.head);
+	system_unlock(sys);
+	return rc;
+}
+
+struct verify_arg {
+	const struct audit_chain *audit;
+	const struct audit_head *head;
+	struct audit_report *report;
+};
+
+static int
+vault_verify_cb(sqlite3 *db, void *arg)
+{
+	struct verify_arg *a = arg;
+
+	return audit_verify(a->audit, db, a->head, a->report);
+}
+
+int
+vault_verify(struct vault *v, struct audit_report *r)
+{
+	struct audit_head head;
+	struct system *sys = v->cache->sys;
+	struct verify_arg a = { v->audit, &head, r };
+	int rc;
+
+	system_lock(sys);
+	rc = system_head_get(sys, v->tenant_id, &head);
+	system_unlock(sys);
+	if (rc == ERR_NOTFOUND)
+		a.head = NULL;
+	else if (rc != 0)
+		return rc;
+	return vault_read(v, vault_verify_cb, &a);
+}
+
+int
+vault_cache_checkpoint_all(struct vault_cache *c, const char *reason)
+{
+	struct vault **held;
+	size_t n = 0;
+	int rc = 0, r;
+
+	pthread_mutex_lock(&c->lock);
+	if ((held = calloc(c->count + 1, sizeof(*held))) == NULL) {
+		pthread_mutex_unlock(&c->lock);
+		return ERR_NOMEM;
+	}
+	for (struct vault *v = c->head; v != NULL; v = v->next) {
+		v->refs++;
+		held[n++] = v;
+	}
+	pthread_mutex_unlock(&c->lock);
+	for (size_t i = 0; i < n; i++) {
+		if ((r = vault_checkpoint(held[i], reason)) != 0 && rc == 0)
+			rc = r;
+		vault_release(held[i]);
+	}
+	free(held);
+	return rc;
+}
+
+struct purge_arg {
+	const struct audit_chain *audit;
+	int64_t before;
+	long purged;
+};
+
+static int
+vault_purge_cb(sqlite3 *db, void *arg)
+{
+	struct purge_arg *a = arg;
+
+	return audit_purge(a->audit, db, a->before, &a->purged);
+}
+
+struct id_list {
+	char (*ids)[TENANT_ID_LEN + 1];
+	size_t n, cap;
+};
+
+static int
+vault_collect_id(const struct tenant *t, void *arg)
+{
+	struct id_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		void *p = realloc(l->ids, cap * sizeof(*l->ids));
+		if (p == NULL)
+			return ERR_NOMEM;
+		l->ids = p;
+		l->cap = cap;
+	}
+	snprintf(l->ids[l->n++], TENANT_ID_LEN + 1, "%s", t->id);
+	return 0;
+}
+
+int
+vault_cache_purge_all(struct vault_cache *c, int64_t before_us)
+{
+	struct system *sys = c->sys;
+	struct id_list ids = { NULL, 0, 0 };
+	struct purge_arg a = { system_audit(sys), before_us, 0 };
+	int rc, r;
+
+	system_lock(sys);
+	if ((rc = db_exec(system_db(sys), "BEGIN IMMEDIATE")) == 0) {
+		if ((rc = vault_purge_cb(system_db(sys), &a)) == 0)
+			rc = db_exec(system_db(sys), "COMMIT");
+		else
+			db_exec(system_db(sys), "ROLLBACK");
+	}
+	if (rc == 0)
+		rc = tenant_list(sys, vault_collect_id, &ids);
+	system_unlock(sys);
+	if (a.purged > 0)
+		log_info("audit retention: %ld platform entr%s purged", a.purged,
+		    a.purged == 1 ? "y" : "ies");
+	for (size_t i = 0; i < ids.n; i++) {
+		struct vault *v;
+		struct purge_arg va;
+
+		if ((r = vault_open(c, ids.ids[i], &v)) != 0) {
+			log_warnx("audit retention: tenant %s skipped: %s", ids.ids[i], err_str(r));
+			continue;
+		}
+		va = (struct purge_arg){ vault_audit(v), before_us, 0 };
+		if ((r = vault_write(v, vault_purge_cb, &va)) == 0 && va.purged > 0)
+			r = vault_checkpoint(v, "purge");
+		if (r != 0 && rc == 0)
+			rc = r;
+		if (va.purged > 0)
+			log_info("audit retention: %ld entr%s of tenant %s purged", va.purged,
+			    va.purged == 1 ? "y" : "ies", ids.ids[i]);
+		vault_release(v);
+	}
+	free(ids.ids);
+	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "audit/audit.h"
 #include "crypto/keyring.h"
 #include "store/system.h"
 
@@ -37,6 +38,18 @@ void vault_release(struct vault *v);
 int vault_read(struct vault *v, vault_fn fn, void *arg);
 int vault_write(struct vault *v, vault_fn fn, void *arg);
 const char *vault_tenant_id(const struct vault *v);
+/* The vault's audit trail: append inside vault_write callbacks with audit_append. */
+const struct audit_chain *vault_audit(const struct vault *v);
+/* Signs a checkpoint of the vault's trail and keeps it in system.db too. */
+int vault_checkpoint(struct vault *v, const char *reason);
+/* Checks the vault's trail, including against the checkpoint kept in system.db. */
+int vault_verify(struct vault *v, struct audit_report *r);
+/* Checkpoints every open vault (periodically, and at shutdown). Returns the first error. */
+int vault_cache_checkpoint_all(struct vault_cache *c, const char *reason);
+/* Purges audit entries older than before_us in every tenant's vault and the platform's. */
+int vault_cache_purge_all(struct vault_cache *c, int64_t before_us);
+/* Where every vault's appended entries are announced (borrowed; NULL for nowhere). */
+void vault_cache_set_alerts(struct vault_cache *c, struct alerts *alerts);
 /* Folder and key of the vault's blobs (see crypto/blob.h). */
 const char *vault_blob_dir(const struct vault *v);
 const struct key *vault_blob_key(const struct vault *v);

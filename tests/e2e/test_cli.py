@@ -51,6 +51,9 @@ class Init(unittest.TestCase):
         self.assertEqual(mode("keys/master.key"), 0o600)
         self.assertEqual(mode("tls/key.pem"), 0o600)
         self.assertEqual(mode("coffre.conf"), 0o600)
+        self.assertEqual(mode("keys/audit-signing.key"), 0o600)
+        with open(os.path.join(data, "keys/audit-signing.pub")) as f:
+            self.assertRegex(f.read(), r"^[0-9a-f]{64}\n$")     # Ed25519 public key
         with open(os.path.join(data, "keys/master.key")) as f:
             key = f.read()
         self.assertRegex(key, r"^[0-9a-f]{64}\n$")          # 256 bits

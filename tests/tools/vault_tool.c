@@ -6,6 +6,7 @@
  *   vault_tool DATA SLUG put-row TEXT [--keep-wal]
  *   vault_tool DATA SLUG put-blob TEXT       prints the blob id
  *   vault_tool DATA SLUG get-blob ID         prints the blob's content
+ *   vault_tool DATA SLUG sql STATEMENT       runs SQL on the vault (tamper tests)
  * Exit 0 on success, 1 with the reason on stderr.
  */
 #include <sodium.h>
@@ -66,6 +67,12 @@ tool_scalar(sqlite3 *db, const char *sql)
 		sqlite3_finalize(st);
 	}
 	return v;
+}
+
+static int
+tool_sql(sqlite3 *db, void *arg)
+{
+	return db_exec(db, (const char *)arg);
 }
 
 static int
@@ -144,6 +151,8 @@ main(int argc, char **argv)
 		rc = vault_read(v, tool_check, NULL);
 	} else if (strcmp(verb, "put-row") == 0 && argc >= 5) {
 		rc = vault_write(v, tool_note, argv[4]);
+	} else if (strcmp(verb, "sql") == 0 && argc >= 5) {
+		rc = vault_write(v, tool_sql, argv[4]);
 	} else if (strcmp(verb, "put-blob") == 0 && argc >= 5) {
 		char id[BLOB_ID_LEN + 1];
 		if ((rc = blob_put(vault_blob_dir(v), vault_blob_key(v), argv[4], strlen(argv[4]),

@@ -1,0 +1,224 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "cli/cli.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "common/timeutil.h"
+#include "store/db.h"
+#include "store/system.h"
+#include "store/tenant.h"
+#include "store/vault.h"
+
+static int
+audit_usage(void)
+{
+	fprintf(stderr, "usage: coffre audit verify [--tenant SLUG] [--data DIR]\n"
+	    "       coffre audit export [--tenant SLUG] [--from TIME] [--to TIME] [--data DIR]\n"
+	    "       coffre audit purge [--tenant SLUG] [--before TIME] [--data DIR]\n"
+	    "       coffre audit checkpoint [--tenant SLUG] [--data DIR]\n"
+	    "TIME is UTC, 2026-11-23T10:00:00Z (or with .ffffff microseconds).\n");
+	return EXIT_USAGE;
+}
+
+/* Parses "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" into microseconds since the epoch. */
+static int
+audit_parse_time(const char *s, int64_t *out)
+{
+	struct tm tm;
+	const char *p;
+	long us = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return ERR_INVALID;
+	if (*p == '.') {
+		char *end;
+		us = strtol(p + 1, &end, 10);
+		if (end - (p + 1) != 6 || us < 0)
+			return ERR_INVALID;
+		p = end;
+	}
+	if (strcmp(p, "Z") != 0)
+		return ERR_INVALID;
+	*out = (int64_t)timegm(&tm) * 1000000 + us;
+	return 0;
+}
+
+struct purge_arg {
+	const struct audit_chain *audit;
+	int64_t before;
+	long purged;
+};
+
+static int
+audit_purge_cb(sqlite3 *db, void *arg)
+{
+	struct purge_arg *a = arg;
+
+	return audit_purge(a->audit, db, a->before, &a->purged);
+}
+
+struct export_arg {
+	int64_t from, to;
+};
+
+static int
+audit_export_cb(sqlite3 *db, void *arg)
+{
+	struct export_arg *a = arg;
+
+	return audit_export(db, a->from, a->to, stdout);
+}
+
+static void
+audit_print_report(const char *what, const struct audit_report *r)
+{
+	if (r->ok)
+		printf("audit trail of %s intact: entries %lld to %lld (%ld), %ld signed "
+		    "checkpoint(s) verified\n", what, (long long)r->first_seq,
+		    (long long)r->last_seq, r->entries, r->checkpoints);
+	else
+		printf("audit trail of %s BROKEN at entry %lld: %s\n", what, (long long)r->bad_seq,
+		    r->problem);
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "tenant", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 'o' },
+		{ "before", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data = NULL, *slug = NULL, *verb, *dir;
+	struct config *cfg = NULL;
+	struct system *sys = NULL;
+	struct vault_cache *cache = NULL;
+	struct vault *v = NULL;
+	struct alerts *alerts = NULL;
+	struct audit_report report;
+	struct tenant t;
+	int64_t from = 0, to = 0, before = -1;
+	int c, rc, status = EXIT_FAIL;
+
+	if (argc < 2)
+		return audit_usage();
+	verb = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': data = optarg; break;
+		case 't': slug = optarg; break;
+		case 'f': if (audit_parse_time(optarg, &from) != 0) return audit_usage(); break;
+		case 'o': if (audit_parse_time(optarg, &to) != 0) return audit_usage(); break;
+		case 'b': if (audit_parse_time(optarg, &before) != 0) return audit_usage(); break;
+		default: return audit_usage();
+		}
+	}
+	if (optind != argc || (strcmp(verb, "verify") != 0 && strcmp(verb, "export") != 0 &&
+	    strcmp(verb, "purge") != 0 && strcmp(verb, "checkpoint") != 0))
+		return audit_usage();
+	dir = cli_data_dir(data);
+	if ((cfg = cli_config_load(dir, 1)) == NULL)
+		return EXIT_FAIL;
+	if (before < 0)
+		before = time_real_us() - (int64_t)config_int(cfg, "audit.retention_days") *
+		    86400 * 1000000;
+	if ((sys = system_open(dir, 0, &rc)) == NULL) {
+		cli_error("cannot open %s: %s", dir, err_str(rc));
+		goto out;
+	}
+	alerts = cli_alerts(cfg);
+	if (alerts == NULL && config_str(cfg, "alerts.webhooks")[0] != '\0')
+		goto out;
+	audit_chain_set_alerts(system_audit(sys), alerts);
+	if (slug != NULL) {
+		if ((rc = tenant_find(sys, slug, &t)) != 0) {
+			cli_error("no tenant %s", slug);
+			goto out;
+		}
+		if ((cache = vault_cache_new(sys, 1, 1)) == NULL ||
+		    (rc = vault_open(cache, t.id, &v)) != 0) {
+			cli_error("cannot open the vault of %s: %s", slug, err_str(rc));
+			goto out;
+		}
+		vault_cache_set_alerts(cache, alerts);
+	}
+
+	if (strcmp(verb, "verify") == 0) {
+		if (v != NULL)
+			rc = vault_verify(v, &report);
+		else {
+			system_lock(sys);
+			rc = audit_verify(system_audit(sys), system_db(sys), NULL, &report);
+			system_unlock(sys);
+		}
+		if (rc != 0) {
+			cli_error("cannot read the audit trail: %s", err_str(rc));
+			goto out;
+		}
+		audit_print_report(slug ? slug : "the platform", &report);
+		status = report.ok ? EXIT_OK : EXIT_FAIL;
+	} else if (strcmp(verb, "export") == 0) {
+		struct export_arg a = { from, to };
+		rc = v != NULL ? vault_read(v, audit_export_cb, &a) :
+		    audit_export(system_db(sys), from, to, stdout);
+		if (rc != 0)
+			cli_error("cannot export: %s", err_str(rc));
+		status = rc == 0 ? EXIT_OK : EXIT_FAIL;
+	} else if (strcmp(verb, "purge") == 0) {
+		struct purge_arg a = { v ? vault_audit(v) : system_audit(sys), before, 0 };
+		if (v != NULL) {
+			rc = vault_write(v, audit_purge_cb, &a);
+			if (rc == 0)
+				rc = vault_checkpoint(v, "purge");
+		} else {
+			system_lock(sys);
+			if ((rc = db_exec(system_db(sys), "BEGIN IMMEDIATE")) == 0) {
+				if ((rc = audit_purge_cb(system_db(sys), &a)) == 0)
+					rc = db_exec(system_db(sys), "COMMIT");
+				else
+					db_exec(system_db(sys), "ROLLBACK");
+			}
+			system_unlock(sys);
+		}
+		if (rc != 0)
+			cli_error("cannot purge: %s", err_str(rc));
+		else
+			printf("purged %ld audit entr%s of %s\n", a.purged, a.purged == 1 ? "y" : "ies",
+			    slug ? slug : "the platform");
+		status = rc == 0 ? EXIT_OK : EXIT_FAIL;
+	} else {
+		if (v != NULL) {
+			rc = vault_checkpoint(v, "manual");
+		} else {
+			system_lock(sys);
+			if ((rc = db_exec(system_db(sys), "BEGIN IMMEDIATE")) == 0) {
+				if ((rc = audit_checkpoint(system_audit(sys), system_db(sys), "manual",
+				    NULL)) == 0)
+					rc = db_exec(system_db(sys), "COMMIT");
+				else
+					db_exec(system_db(sys), "ROLLBACK");
+			}
+			system_unlock(sys);
+		}
+		if (rc != 0 && rc != ERR_NOTFOUND)
+			cli_error("cannot checkpoint: %s", err_str(rc));
+		status = rc == 0 || rc == ERR_NOTFOUND ? EXIT_OK : EXIT_FAIL;
+	}
+out:
+	vault_release(v);
+	vault_cache_free(cache);
+	system_close(sys);
+	cli_alerts_finish(alerts);
+	config_free(cfg);
+	return status;
+}

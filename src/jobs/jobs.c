@@ -1,0 +1,139 @@
+#include "jobs/jobs.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "audit/audit.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "store/db.h"
+#include "store/system.h"
+#include "store/vault.h"
+
+struct jobs {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int stop;
+	struct system *sys;
+	struct vault_cache *cache;
+	unsigned checkpoint_s, purge_s, retention_days;
+};
+
+static int
+jobs_checkpoint(struct system *sys, struct vault_cache *cache, const char *reason)
+{
+	int rc, r;
+
+	system_lock(sys);
+	if ((rc = db_exec(system_db(sys), "BEGIN IMMEDIATE")) == 0) {
+		if ((rc = audit_checkpoint(system_audit(sys), system_db(sys), reason, NULL)) == 0)
+			rc = db_exec(system_db(sys), "COMMIT");
+		else
+			db_exec(system_db(sys), "ROLLBACK");
+	}
+	system_unlock(sys);
+	if (rc == ERR_NOTFOUND)
+		rc = 0;
+	if ((r = vault_cache_checkpoint_all(cache, reason)) != 0 && rc == 0)
+		rc = r;
+	if (rc != 0)
+		log_warnx("audit checkpoint (%s) failed: %s", reason, err_str(rc));
+	return rc;
+}
+
+int
+jobs_purge(struct vault_cache *cache, unsigned retention_days)
+{
+	int64_t before = time_real_us() - (int64_t)retention_days * 86400 * 1000000;
+	int rc = vault_cache_purge_all(cache, before);
+
+	if (rc != 0)
+		log_warnx("audit retention purge failed: %s", err_str(rc));
+	return rc;
+}
+
+static void *
+jobs_main(void *arg)
+{
+	struct jobs *j = arg;
+	uint64_t next_ckpt = time_mono_ns() + (uint64_t)j->checkpoint_s * 1000000000u;
+	uint64_t next_purge = time_mono_ns() + 5000000000u;    /* soon after start, then often */
+
+	pthread_mutex_lock(&j->mu);
+	while (!j->stop) {
+		uint64_t now = time_mono_ns(), wake = next_ckpt < next_purge ? next_ckpt : next_purge;
+		struct timespec ts;
+
+		if (now >= next_purge) {
+			pthread_mutex_unlock(&j->mu);
+			jobs_purge(j->cache, j->retention_days);
+			pthread_mutex_lock(&j->mu);
+			next_purge = time_mono_ns() + (uint64_t)j->purge_s * 1000000000u;
+			continue;
+		}
+		if (now >= next_ckpt) {
+			pthread_mutex_unlock(&j->mu);
+			jobs_checkpoint(j->sys, j->cache, "periodic");
+			pthread_mutex_lock(&j->mu);
+			next_ckpt = time_mono_ns() + (uint64_t)j->checkpoint_s * 1000000000u;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += (time_t)((wake - now) / 1000000000u);
+		ts.tv_nsec += (long)((wake - now) % 1000000000u);
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&j->cond, &j->mu, &ts);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+struct jobs *
+jobs_start(const struct config *cfg, struct system *sys, struct vault_cache *cache)
+{
+	struct jobs *j = calloc(1, sizeof(*j));
+	pthread_condattr_t attr;
+
+	if (j == NULL)
+		return NULL;
+	j->sys = sys;
+	j->cache = cache;
+	j->checkpoint_s = (unsigned)config_int(cfg, "audit.checkpoint_interval");
+	j->purge_s = (unsigned)config_int(cfg, "audit.purge_interval");
+	j->retention_days = (unsigned)config_int(cfg, "audit.retention_days");
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&j->thread, NULL, jobs_main, j) != 0) {
+		pthread_cond_destroy(&j->cond);
+		pthread_mutex_destroy(&j->mu);
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+void
+jobs_stop(struct jobs *j)
+{
+	if (j == NULL)
+		return;
+	pthread_mutex_lock(&j->mu);
+	j->stop = 1;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->mu);
+	pthread_join(j->thread, NULL);
+	jobs_checkpoint(j->sys, j->cache, "shutdown");
+	pthread_cond_destroy(&j->cond);
+	pthread_mutex_destroy(&j->mu);
+	free(j);
+}
