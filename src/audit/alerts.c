@@ -18,6 +18,7 @@
 #include "common/err.h"
 #include "common/log.h"
 
+/* Also spelled out in the error messages. */
 #define ALERTS_HOOKS_MAX 16
 #define ALERTS_PREFIXES_MAX 16
 #define ALERTS_PREFIX_MAX 64
@@ -27,10 +28,12 @@
 #define ALERTS_RESPONSE_MAX (64 * 1024)
 #define ALERTS_BACKOFF_CAP_MS 60000u
 #define ALERTS_ORIGIN_MAX (sizeof("https://") + ALERTS_URL_MAX)
+#define ALERTS_LOWER_DIGITS "abcdefghijklmnopqrstuvwxyz0123456789"
+#define ALERTS_ALNUM ALERTS_LOWER_DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 struct webhook {
 	char *url;
-	/* scheme://host[:port]: the only part of the URL that may be logged (tokens hide in the rest). */
+	/* scheme://host[:port]: the only part of the URL that may be logged (tokens hide in it). */
 	char origin[ALERTS_ORIGIN_MAX];
 	bool loopback;
 	size_t nprefixes;
@@ -165,10 +168,11 @@ alerts_parse_url(const char *url, struct webhook *h, char *why, size_t whylen)
 	bool https;
 	CURLU *cu = NULL;
 	char *curlhost = NULL;
+	const char *reason = NULL;
 	int ret = ERR_INVALID;
 
 	if (len == 0) {
-		alerts_reason(why, whylen, "empty URL");
+		reason = "empty URL";
 		goto out;
 	}
 	if (len > ALERTS_URL_MAX) {
@@ -178,11 +182,11 @@ alerts_parse_url(const char *url, struct webhook *h, char *why, size_t whylen)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)url[i];
 		if (c < 0x20 || c == 0x7f) {
-			alerts_reason(why, whylen, "control character in URL");
+			reason = "control character in URL";
 			goto out;
 		}
 		if (c == ' ' || c >= 0x80 || c == '\\') {
-			alerts_reason(why, whylen, "space, backslash or non-ASCII character in URL");
+			reason = "space, backslash or non-ASCII character in URL";
 			goto out;
 		}
 	}
@@ -195,7 +199,7 @@ alerts_parse_url(const char *url, struct webhook *h, char *why, size_t whylen)
 		scheme = "http";
 		schemelen = 7;
 	} else {
-		alerts_reason(why, whylen, "scheme must be https:// (http:// only to a loopback host)");
+		reason = "scheme must be https:// (http:// only to a loopback host)";
 		goto out;
 	}
 	auth = url + schemelen;
@@ -205,38 +209,37 @@ alerts_parse_url(const char *url, struct webhook *h, char *why, size_t whylen)
 			ats++;
 	/* Parsers disagree on which '@' ends the user part: allow only one. */
 	if (ats > 1) {
-		alerts_reason(why, whylen, "more than one '@' in the URL authority");
+		reason = "more than one '@' in the URL authority";
 		goto out;
 	}
 	host = ats ? (const char *)memchr(auth, '@', (size_t)(end - auth)) + 1 : auth;
 	if (host == end) {
-		alerts_reason(why, whylen, "missing host in URL");
+		reason = "missing host in URL";
 		goto out;
 	}
 	if (*host == '[') {
 		hend = memchr(host, ']', (size_t)(end - host));
 		if (hend == NULL || hend == host + 1) {
-			alerts_reason(why, whylen, "bad IPv6 address in URL");
+			reason = "bad IPv6 address in URL";
 			goto out;
 		}
 		for (const char *p = host + 1; p < hend; p++)
 			if (strchr("0123456789abcdefABCDEF:.", *p) == NULL) {
-				alerts_reason(why, whylen, "bad IPv6 address in URL");
+				reason = "bad IPv6 address in URL";
 				goto out;
 			}
 		hend++;
 	} else {
 		hend = host;
 		while (hend < end && *hend != ':') {
-			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_",
-			    *hend) == NULL) {
-				alerts_reason(why, whylen, "bad character in URL host");
+			if (strchr(ALERTS_ALNUM ".-_", *hend) == NULL) {
+				reason = "bad character in URL host";
 				goto out;
 			}
 			hend++;
 		}
 		if (hend == host) {
-			alerts_reason(why, whylen, "missing host in URL");
+			reason = "missing host in URL";
 			goto out;
 		}
 	}
@@ -245,7 +248,7 @@ alerts_parse_url(const char *url, struct webhook *h, char *why, size_t whylen)
 		unsigned long v = 0;
 
 		if (*hend != ':') {
-			alerts_reason(why, whylen, "bad URL authority");
+			reason = "bad URL authority";
 			goto out;
 		}
 		port = hend + 1;
@@ -258,31 +261,33 @@ alerts_parse_url(const char *url, struct webhook *h, char *why, size_t whylen)
 			v = v * 10 + (unsigned long)(port[i] - '0');
 		}
 		if (portlen == 0 || portlen > 5 || v == 0 || v > 65535) {
-			alerts_reason(why, whylen, "bad port in URL");
+			reason = "bad port in URL";
 			goto out;
 		}
 	}
 	h->loopback = alerts_is_loopback(host, hostlen);
 	if (!https && !h->loopback) {
-		alerts_reason(why, whylen, "http:// is allowed only to a loopback host; use https://");
+		reason = "http:// is allowed only to a loopback host; use https://";
 		goto out;
 	}
 	/* What curl will connect to must be what was checked above. */
 	if ((cu = curl_url()) == NULL) {
-		alerts_reason(why, whylen, "out of memory");
+		reason = "out of memory";
 		ret = ERR_NOMEM;
 		goto out;
 	}
 	if (curl_url_set(cu, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(cu, CURLUPART_HOST, &curlhost, 0) != CURLUE_OK ||
 	    strlen(curlhost) != hostlen || strncasecmp(curlhost, host, hostlen) != 0) {
-		alerts_reason(why, whylen, "URL not understood by libcurl");
+		reason = "URL not understood by libcurl";
 		goto out;
 	}
 	snprintf(h->origin, sizeof(h->origin), "%s://%.*s%s%.*s", scheme, (int)hostlen, host,
 	    port ? ":" : "", (int)portlen, port ? port : "");
 	ret = 0;
 out:
+	if (reason != NULL)
+		alerts_reason(why, whylen, "%s", reason);
 	curl_free(curlhost);
 	curl_url_cleanup(cu);
 	return ret;
@@ -291,39 +296,27 @@ out:
 static int
 alerts_parse_prefixes(const char *list, size_t len, struct webhook *h, char *why, size_t whylen)
 {
-	const char *p = list, *end = list + len;
+	const char *p = list, *end = list + len, *reason = NULL;
 
-	if (len == 0) {
-		alerts_reason(why, whylen, "no prefixes after '|'");
-		return ERR_INVALID;
-	}
-	while (p <= end) {
+	if (len == 0)
+		reason = "no prefixes after '|'";
+	while (reason == NULL && p <= end) {
 		const char *comma = memchr(p, ',', (size_t)(end - p));
 		const char *pend = comma ? comma : end;
 		size_t plen = (size_t)(pend - p);
 
-		if (plen == 0) {
-			alerts_reason(why, whylen, "empty prefix");
-			return ERR_INVALID;
-		}
-		if (plen > ALERTS_PREFIX_MAX) {
-			alerts_reason(why, whylen, "prefix longer than %d characters", ALERTS_PREFIX_MAX);
-			return ERR_INVALID;
-		}
-		for (size_t i = 0; i < plen; i++) {
-			if (strchr("abcdefghijklmnopqrstuvwxyz0123456789._*", p[i]) == NULL) {
-				alerts_reason(why, whylen, "prefixes may contain only a-z 0-9 . _ *");
-				return ERR_INVALID;
-			}
-			if (p[i] == '*' && i != plen - 1) {
-				alerts_reason(why, whylen, "'*' is allowed only at the end of a prefix");
-				return ERR_INVALID;
-			}
-		}
-		if (h->nprefixes == ALERTS_PREFIXES_MAX) {
-			alerts_reason(why, whylen, "more than %d prefixes", ALERTS_PREFIXES_MAX);
-			return ERR_INVALID;
-		}
+		if (plen == 0)
+			reason = "empty prefix";
+		else if (plen > ALERTS_PREFIX_MAX)
+			reason = "prefix longer than 64 characters";
+		else if (strspn(p, ALERTS_LOWER_DIGITS "._*") < plen)
+			reason = "prefixes may contain only a-z 0-9 . _ *";
+		else if (memchr(p, '*', plen) != NULL && memchr(p, '*', plen) != pend - 1)
+			reason = "'*' is allowed only at the end of a prefix";
+		else if (h->nprefixes == ALERTS_PREFIXES_MAX)
+			reason = "more than 16 prefixes";
+		if (reason != NULL)
+			break;
 		if (p[plen - 1] == '*')
 			plen--;
 		if ((h->prefixes[h->nprefixes] = strndup(p, plen)) == NULL) {
@@ -332,6 +325,10 @@ alerts_parse_prefixes(const char *list, size_t len, struct webhook *h, char *why
 		}
 		h->nprefixes++;
 		p = pend + 1;
+	}
+	if (reason != NULL) {
+		alerts_reason(why, whylen, "%s", reason);
+		return ERR_INVALID;
 	}
 	return 0;
 }
@@ -356,7 +353,7 @@ alerts_parse_spec(struct alerts *a, const char *spec, char *err, size_t errlen)
 		toklen = strcspn(tok, " ");
 		p = tok + toklen;
 		if (a->nhooks == ALERTS_HOOKS_MAX) {
-			alerts_reason(err, errlen, "alerts: more than %d webhooks", ALERTS_HOOKS_MAX);
+			alerts_reason(err, errlen, "alerts: more than 16 webhooks");
 			return ERR_INVALID;
 		}
 		h = &a->hooks[a->nhooks++];
@@ -368,8 +365,8 @@ alerts_parse_spec(struct alerts *a, const char *spec, char *err, size_t errlen)
 			snprintf(why, sizeof(why), "out of memory");
 			ret = ERR_NOMEM;
 		} else if ((ret = alerts_parse_url(h->url, h, why, sizeof(why))) == 0) {
-			ret = alerts_parse_prefixes(bar + 1, toklen - (size_t)(bar + 1 - tok), h, why,
-			    sizeof(why));
+			ret = alerts_parse_prefixes(bar + 1, (size_t)(tok + toklen - bar - 1), h,
+			    why, sizeof(why));
 		}
 		if (ret != 0) {
 			alerts_reason(err, errlen, "alerts: webhook %zu: %s", a->nhooks, why);
@@ -386,7 +383,7 @@ alerts_event_ok(const char *event)
 	if (event == NULL || (len = strlen(event)) == 0 || len > ALERTS_EVENT_MAX)
 		return false;
 	/* The name goes into an HTTP header: nothing that could end or extend it. */
-	return strspn(event, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+	return strspn(event, ALERTS_ALNUM "._-") == len;
 }
 
 static bool
@@ -415,7 +412,7 @@ alerts_count_drop(struct alerts *a, unsigned long long n, const char *why)
 	/* Once per power of two: a flood must not turn into a flood of log lines. */
 	for (unsigned long long d = 1; d != 0 && d <= after; d <<= 1)
 		if (d > before) {
-			log_warnx("alerts: %s: %llu alerts dropped so far", why, after);
+			log_warnx("alerts: %s: alert dropped (%llu dropped so far)", why, after);
 			break;
 		}
 }
@@ -557,7 +554,8 @@ alerts_post(struct alerts *a, const struct alert *al, CURLcode *rc, long *status
 	    /* A proxy from the environment has no business relaying to our own loopback. */
 	    (h->loopback && (*rc = curl_easy_setopt(c, CURLOPT_PROXY, "")) != CURLE_OK) ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)a->timeout_ms)) != CURLE_OK ||
-	    (*rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)a->timeout_ms)) != CURLE_OK ||
+	    (*rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)a->timeout_ms)) !=
+	    CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_POST, 1L)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, al->body)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)al->body_len)) !=
@@ -620,8 +618,8 @@ alerts_attempt(struct alerts *a, struct alert *al)
 		snprintf(what, sizeof(what), "%s", curl_easy_strerror(rc));
 	if (al->failures > a->retries) {
 		atomic_fetch_add(&a->given_up, 1);
-		log_warnx("alerts: %s: event %s: giving up after %u attempts (%s)", al->hook->origin,
-		    al->event, al->failures, what);
+		log_warnx("alerts: %s: event %s: giving up after %u attempts (%s)",
+		    al->hook->origin, al->event, al->failures, what);
 		return true;
 	}
 	delay = alerts_delay_ms(a, al->failures);
@@ -820,19 +818,21 @@ alerts_drain(struct alerts *a, unsigned timeout_ms)
 void
 alerts_free(struct alerts *a)
 {
-	size_t lost;
+	size_t lost = 0;
 
 	if (a == NULL)
 		return;
+	/* Without a thread nothing was ever queued. */
 	if (a->started) {
 		pthread_mutex_lock(&a->lock);
+		/* Read under the lock: counts the alert in flight, which is about to be aborted. */
+		lost = a->pending;
 		atomic_store(&a->stop, true);
 		pthread_cond_broadcast(&a->wake);
 		pthread_cond_broadcast(&a->done);
 		pthread_mutex_unlock(&a->lock);
 		pthread_join(a->thread, NULL);
 	}
-	lost = a->pending;
 	while (a->head) {
 		struct alert *next = a->head->next;
 		alerts_alert_free(a->head);

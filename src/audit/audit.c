@@ -818,44 +818,101 @@ audit_purge(const struct audit_chain *c, sqlite3 *db, int64_t before_us, long *p
 	return rc;
 }
 
-/* ---- export ---- */
+/* ---- query and export ---- */
+
+static json_t *
+audit_entry_json(sqlite3_stmt *st)
+{
+	int64_t ts = sqlite3_column_int64(st, 1);
+	time_t secs = (time_t)(ts / 1000000);
+	struct tm tm;
+	char when[40], stamp[64];
+
+	gmtime_r(&secs, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp, sizeof(stamp), "%s.%06lldZ", when, (long long)(ts % 1000000));
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}",
+	    "seq", (json_int_t)sqlite3_column_int64(st, 0), "time", stamp,
+	    "event", sqlite3_column_text(st, 2), "actor", sqlite3_column_text(st, 3),
+	    "tenant", sqlite3_column_text(st, 4), "source", sqlite3_column_text(st, 5),
+	    "target", sqlite3_column_text(st, 6), "outcome", sqlite3_column_text(st, 7),
+	    "detail", json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL),
+	    "hash", sqlite3_column_text(st, 9));
+}
 
 int
-audit_export(sqlite3 *db, int64_t from_us, int64_t to_us, FILE *out)
+audit_query(sqlite3 *db, const struct audit_filter *f, int64_t cursor, int limit,
+    json_t **items, int64_t *next)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	json_t *list;
+	int rc, n = 0;
 
+	*items = NULL;
+	*next = 0;
+	if (limit < 1 || limit > AUDIT_PAGE_MAX || cursor < 0 ||
+	    (f->actor && !audit_text_valid(f->actor, 128, 0)) ||
+	    (f->event_prefix && !audit_text_valid(f->event_prefix, 64, 0)) ||
+	    (f->outcome && strcmp(f->outcome, "success") != 0 && strcmp(f->outcome, "failure") != 0 &&
+	    strcmp(f->outcome, "denied") != 0))
+		return ERR_INVALID;
 	if (sqlite3_prepare_v2(db, "SELECT seq, ts, event, actor, tenant, source, target, outcome, "
-	    "detail, hex(hash) FROM audit_log WHERE ts >= ?1 AND (?2 = 0 OR ts < ?2) ORDER BY seq",
-	    -1, &st, NULL) != SQLITE_OK)
+	    "detail, lower(hex(hash)) FROM audit_log WHERE seq > ?1 AND ts >= ?2 "
+	    "AND (?3 = 0 OR ts < ?3) AND (?4 IS NULL OR actor = ?4) "
+	    "AND (?5 IS NULL OR substr(event, 1, length(?5)) = ?5) "
+	    "AND (?6 IS NULL OR outcome = ?6) ORDER BY seq LIMIT ?7", -1, &st, NULL) != SQLITE_OK)
 		return db_err(sqlite3_extended_errcode(db));
-	sqlite3_bind_int64(st, 1, from_us);
-	sqlite3_bind_int64(st, 2, to_us);
+	sqlite3_bind_int64(st, 1, cursor);
+	sqlite3_bind_int64(st, 2, f->from_us);
+	sqlite3_bind_int64(st, 3, f->to_us);
+	sqlite3_bind_text(st, 4, f->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, f->event_prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, f->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, limit + 1);     /* one more says whether a next page exists */
+	if ((list = json_array()) == NULL) {
+		sqlite3_finalize(st);
+		return ERR_NOMEM;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t ts = sqlite3_column_int64(st, 1);
-		time_t secs = (time_t)(ts / 1000000);
-		struct tm tm;
-		char when[40], stamp[64];
-		json_t *line;
-		char *s;
-
-		gmtime_r(&secs, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(stamp, sizeof(stamp), "%s.%06lldZ", when, (long long)(ts % 1000000));
-		line = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}",
-		    "seq", (json_int_t)sqlite3_column_int64(st, 0), "time", stamp,
-		    "event", sqlite3_column_text(st, 2), "actor", sqlite3_column_text(st, 3),
-		    "tenant", sqlite3_column_text(st, 4), "source", sqlite3_column_text(st, 5),
-		    "target", sqlite3_column_text(st, 6), "outcome", sqlite3_column_text(st, 7),
-		    "detail", json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL),
-		    "hash", sqlite3_column_text(st, 9));
-		s = line ? json_dumps(line, JSON_COMPACT) : NULL;
-		if (s != NULL)
-			fprintf(out, "%s\n", s);
-		free(s);
-		json_decref(line);
+		if (n == limit) {
+			*next = json_integer_value(json_object_get(json_array_get(list, (size_t)n - 1),
+			    "seq"));
+			break;
+		}
+		if (json_array_append_new(list, audit_entry_json(st)) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		n++;
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? (ferror(out) ? ERR_IO : 0) : db_err(rc);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(list);
+		return db_err(rc);
+	}
+	*items = list;
+	return 0;
+}
+
+int
+audit_export(sqlite3 *db, const struct audit_filter *f, FILE *out)
+{
+	int64_t cursor = 0, next;
+	json_t *items, *item;
+	size_t i;
+	int rc;
+
+	do {
+		if ((rc = audit_query(db, f, cursor, AUDIT_PAGE_MAX, &items, &next)) != 0)
+			return rc;
+		json_array_foreach(items, i, item) {
+			char *s = json_dumps(item, JSON_COMPACT);
+			if (s != NULL)
+				fprintf(out, "%s\n", s);
+			free(s);
+		}
+		json_decref(items);
+		cursor = next;
+	} while (next != 0);
+	return ferror(out) ? ERR_IO : 0;
 }

@@ -90,8 +90,25 @@ int audit_verify(const struct audit_chain *c, sqlite3 *db, const struct audit_he
  * records where the trail now starts, then the purge itself is appended and checkpointed.
  */
 int audit_purge(const struct audit_chain *c, sqlite3 *db, int64_t before_us, long *purged);
-/* Writes the entries with from_us <= ts < to_us (0: unbounded) as JSON lines. */
-int audit_export(sqlite3 *db, int64_t from_us, int64_t to_us, FILE *out);
+/* Which entries a query or export returns; zero / NULL fields do not filter. */
+struct audit_filter {
+	int64_t from_us, to_us;         /* from_us <= ts < to_us */
+	const char *actor;              /* exact */
+	const char *event_prefix;       /* "auth." matches auth.login.failed */
+	const char *outcome;            /* success, failure or denied */
+};
+
+#define AUDIT_PAGE_MAX 1000
+
+/*
+ * One page of entries after the cursor (0 for the first page), oldest first, at most limit
+ * (1..AUDIT_PAGE_MAX). *items gets a JSON array (owned by the caller); *next the cursor of
+ * the next page, or 0 when this was the last. ERR_INVALID for a bad filter or limit.
+ */
+int audit_query(sqlite3 *db, const struct audit_filter *f, int64_t cursor, int limit,
+    json_t **items, int64_t *next);
+/* Writes every entry the filter selects as JSON lines (through audit_query, page by page). */
+int audit_export(sqlite3 *db, const struct audit_filter *f, FILE *out);
 /*
  * Key rotation: re-computes every entry's MAC under to's key after checking it under
  * from's (same scope). Refuses (ERR_CRYPTO, nothing changed) a trail that does not verify,

@@ -18,7 +18,8 @@ static int
 audit_usage(void)
 {
 	fprintf(stderr, "usage: coffre audit verify [--tenant SLUG] [--data DIR]\n"
-	    "       coffre audit export [--tenant SLUG] [--from TIME] [--to TIME] [--data DIR]\n"
+	    "       coffre audit export [--tenant SLUG] [--from TIME] [--to TIME] [--actor ID]\n"
+	    "                           [--event PREFIX] [--outcome success|failure|denied]\n"
 	    "       coffre audit purge [--tenant SLUG] [--before TIME] [--data DIR]\n"
 	    "       coffre audit checkpoint [--tenant SLUG] [--data DIR]\n"
 	    "TIME is UTC, 2026-11-23T10:00:00Z (or with .ffffff microseconds).\n");
@@ -63,16 +64,10 @@ audit_purge_cb(sqlite3 *db, void *arg)
 	return audit_purge(a->audit, db, a->before, &a->purged);
 }
 
-struct export_arg {
-	int64_t from, to;
-};
-
 static int
 audit_export_cb(sqlite3 *db, void *arg)
 {
-	struct export_arg *a = arg;
-
-	return audit_export(db, a->from, a->to, stdout);
+	return audit_export(db, arg, stdout);
 }
 
 static void
@@ -96,6 +91,9 @@ cmd_audit(int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 'o' },
 		{ "before", required_argument, NULL, 'b' },
+		{ "actor", required_argument, NULL, 'a' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "outcome", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data = NULL, *slug = NULL, *verb, *dir;
@@ -106,7 +104,8 @@ cmd_audit(int argc, char **argv)
 	struct alerts *alerts = NULL;
 	struct audit_report report;
 	struct tenant t;
-	int64_t from = 0, to = 0, before = -1;
+	struct audit_filter filter = { 0 };
+	int64_t before = -1;
 	int c, rc, status = EXIT_FAIL;
 
 	if (argc < 2)
@@ -117,8 +116,17 @@ cmd_audit(int argc, char **argv)
 		switch (c) {
 		case 'd': data = optarg; break;
 		case 't': slug = optarg; break;
-		case 'f': if (audit_parse_time(optarg, &from) != 0) return audit_usage(); break;
-		case 'o': if (audit_parse_time(optarg, &to) != 0) return audit_usage(); break;
+		case 'f':
+			if (audit_parse_time(optarg, &filter.from_us) != 0)
+				return audit_usage();
+			break;
+		case 'o':
+			if (audit_parse_time(optarg, &filter.to_us) != 0)
+				return audit_usage();
+			break;
+		case 'a': filter.actor = optarg; break;
+		case 'e': filter.event_prefix = optarg; break;
+		case 'u': filter.outcome = optarg; break;
 		case 'b': if (audit_parse_time(optarg, &before) != 0) return audit_usage(); break;
 		default: return audit_usage();
 		}
@@ -168,9 +176,13 @@ cmd_audit(int argc, char **argv)
 		audit_print_report(slug ? slug : "the platform", &report);
 		status = report.ok ? EXIT_OK : EXIT_FAIL;
 	} else if (strcmp(verb, "export") == 0) {
-		struct export_arg a = { from, to };
-		rc = v != NULL ? vault_read(v, audit_export_cb, &a) :
-		    audit_export(system_db(sys), from, to, stdout);
+		rc = v != NULL ? vault_read(v, audit_export_cb, &filter) :
+		    audit_export(system_db(sys), &filter, stdout);
+		if (rc == ERR_INVALID) {
+			cli_error("invalid filter (outcome is success, failure or denied)");
+			status = EXIT_USAGE;
+			goto out;
+		}
 		if (rc != 0)
 			cli_error("cannot export: %s", err_str(rc));
 		status = rc == 0 ? EXIT_OK : EXIT_FAIL;

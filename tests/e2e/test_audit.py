@@ -90,6 +90,15 @@ class Recording(AuditCase):
         tenant = self.export("--tenant", "acme")
         self.assertEqual([e["event"] for e in tenant], ["vault.create", "key.rotate"])
         self.assertEqual(self.verify("--tenant", "acme").returncode, 0)
+        # Filters: event prefix, outcome, actor, time range.
+        self.assertEqual({e["event"] for e in self.export("--event", "tenant.")},
+                         {"tenant.create", "tenant.delete"})
+        self.assertEqual(self.export("--outcome", "denied"), [])
+        self.assertEqual(self.export("--actor", "nobody"), [])
+        self.assertEqual(len(self.export("--from", "2000-01-01T00:00:00Z",
+                                         "--to", "2999-01-01T00:00:00Z")), len(platform))
+        self.assertEqual(self.export("--to", "2000-01-01T00:00:00Z"), [])
+        self.assertEqual(self.coffre("audit", "export", "--outcome", "maybe").returncode, 2)
 
 
 class Tampering(AuditCase):

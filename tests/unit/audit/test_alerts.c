@@ -341,8 +341,8 @@ test_spec_accepted(void **state)
 	}
 	spec[0] = '\0';
 	for (int i = 0; i < 16; i++)
-		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), "https://h%d.example|*%s", i,
-		    i < 15 ? " " : "");
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec),
+		    "https://h%d.example|*%s", i, i < 15 ? " " : "");
 	a = alerts_new(spec, NULL, err, sizeof(err));
 	assert_non_null(a);
 	alerts_free(a);
@@ -415,7 +415,8 @@ test_spec_refused(void **state)
 	/* 17 webhooks. */
 	spec[0] = '\0';
 	for (int i = 0; i < 17; i++)
-		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), "https://h%d.example|* ", i);
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec),
+		    "https://h%d.example|* ", i);
 	assert_null(alerts_new(spec, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "more than 16 webhooks"));
 	/* A 2049-character URL. */

@@ -348,6 +348,49 @@ test_rekey_and_wrong_key(void **state)
 	key_free(&other);
 }
 
+static void
+test_query_filters_and_pages(void **state)
+{
+	struct fx *fx = *state;
+	struct audit_filter all = { 0 }, denied = { .outcome = "denied" };
+	struct audit_filter prefix = { .event_prefix = "doc." }, none = { .event_prefix = "auth." };
+	struct audit_filter actor = { .actor = "user-42" }, bad = { .outcome = "maybe" };
+	json_t *items;
+	int64_t next, cursor = 0, seen = 0;
+
+	append(fx, 25);
+	/* Pages of 10: 10, 10, 5, each page continuing where the last stopped. */
+	for (int page = 0; page < 3; page++) {
+		assert_int_equal(audit_query(fx->db, &all, cursor, 10, &items, &next), 0);
+		assert_int_equal(json_array_size(items), page < 2 ? 10 : 5);
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "seq")),
+		    seen + 1);
+		seen += (int64_t)json_array_size(items);
+		json_decref(items);
+		assert_int_equal(next, page < 2 ? seen : 0);
+		cursor = next;
+	}
+	assert_int_equal(audit_query(fx->db, &denied, 0, 100, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 9);        /* i % 3 == 0 for i in 0..24 */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "outcome")),
+	    "denied");
+	json_decref(items);
+	assert_int_equal(audit_query(fx->db, &prefix, 0, 100, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 25);
+	json_decref(items);
+	assert_int_equal(audit_query(fx->db, &none, 0, 100, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	assert_int_equal(audit_query(fx->db, &actor, 0, 100, &items, &next), 0);
+	assert_int_equal(json_array_size(items), 25);
+	json_decref(items);
+	assert_int_equal(audit_query(fx->db, &bad, 0, 10, &items, &next), ERR_INVALID);
+	assert_int_equal(audit_query(fx->db, &all, 0, 0, &items, &next), ERR_INVALID);
+	assert_int_equal(audit_query(fx->db, &all, 0, AUDIT_PAGE_MAX + 1, &items, &next),
+	    ERR_INVALID);
+	assert_int_equal(audit_query(fx->db, &all, -5, 10, &items, &next), ERR_INVALID);
+}
+
 int
 main(void)
 {
@@ -364,6 +407,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_append_refuses_bad_events_and_secrets, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_and_wrong_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_filters_and_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
