@@ -309,6 +309,7 @@ alerts_parse_prefixes(const char *list, size_t len, struct webhook *h, char *why
 			reason = "empty prefix";
 		else if (plen > ALERTS_PREFIX_MAX)
 			reason = "prefix longer than 64 characters";
+		/* The prefix ends at ',', ' ' or NUL, none in the set: strspn stops there. */
 		else if (strspn(p, ALERTS_LOWER_DIGITS "._*") < plen)
 			reason = "prefixes may contain only a-z 0-9 . _ *";
 		else if (memchr(p, '*', plen) != NULL && memchr(p, '*', plen) != pend - 1)
