@@ -455,15 +455,11 @@ alerts_notify(struct alerts *a, const char *event, const json_t *payload)
 			continue;
 		if ((al = calloc(1, sizeof(*al))) == NULL)
 			continue;
-		if (nfresh + 1 == nmatch) {
-			al->body = body;
-			body = NULL;
-		} else if ((al->body = malloc(len + 1)) != NULL) {
-			memcpy(al->body, body, len + 1);
-		} else {
+		if ((al->body = malloc(len + 1)) == NULL) {
 			free(al);
 			continue;
 		}
+		memcpy(al->body, body, len + 1);
 		al->hook = &a->hooks[i];
 		al->body_len = len;
 		memcpy(al->event, event, strlen(event) + 1);
@@ -488,8 +484,10 @@ alerts_notify(struct alerts *a, const char *event, const json_t *payload)
 	for (size_t i = queued; i < nfresh; i++)
 		alerts_alert_free(fresh[i]);
 	free(body);
-	if (queued < nmatch)
-		alerts_count_drop(a, nmatch - queued, "queue full");
+	if (queued < nfresh)
+		alerts_count_drop(a, nfresh - queued, "queue full");
+	if (nfresh < nmatch)
+		alerts_count_drop(a, nmatch - nfresh, "out of memory");
 }
 
 static size_t
@@ -520,6 +518,16 @@ alerts_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ulto
 	return atomic_load(&a->stop) ? 1 : 0;
 }
 
+static CURLcode
+alerts_set_protocols(CURL *c)
+{
+#if LIBCURL_VERSION_NUM >= 0x075500
+	return curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+#else
+	return curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
+#endif
+}
+
 /* Returns 0 when the webhook answered 2xx; *rc and *status tell what happened otherwise. */
 static int
 alerts_post(struct alerts *a, const struct alert *al, CURLcode *rc, long *status)
@@ -546,7 +554,7 @@ alerts_post(struct alerts *a, const struct alert *al, CURLcode *rc, long *status
 	/* Reset drops the previous alert's options but keeps the connection cache. */
 	curl_easy_reset(c);
 	if ((*rc = curl_easy_setopt(c, CURLOPT_URL, h->url)) != CURLE_OK ||
-	    (*rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http")) != CURLE_OK ||
+	    (*rc = alerts_set_protocols(c)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L)) != CURLE_OK ||
