@@ -50,20 +50,6 @@ audit_parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
-struct purge_arg {
-	const struct audit_chain *audit;
-	int64_t before;
-	long purged;
-};
-
-static int
-audit_purge_cb(sqlite3 *db, void *arg)
-{
-	struct purge_arg *a = arg;
-
-	return audit_purge(a->audit, db, a->before, &a->purged);
-}
-
 static int
 audit_export_cb(sqlite3 *db, void *arg)
 {
@@ -187,41 +173,18 @@ cmd_audit(int argc, char **argv)
 			cli_error("cannot export: %s", err_str(rc));
 		status = rc == 0 ? EXIT_OK : EXIT_FAIL;
 	} else if (strcmp(verb, "purge") == 0) {
-		struct purge_arg a = { v ? vault_audit(v) : system_audit(sys), before, 0 };
-		if (v != NULL) {
-			rc = vault_write(v, audit_purge_cb, &a);
-			if (rc == 0)
-				rc = vault_checkpoint(v, "purge");
-		} else {
-			system_lock(sys);
-			if ((rc = db_exec(system_db(sys), "BEGIN IMMEDIATE")) == 0) {
-				if ((rc = audit_purge_cb(system_db(sys), &a)) == 0)
-					rc = db_exec(system_db(sys), "COMMIT");
-				else
-					db_exec(system_db(sys), "ROLLBACK");
-			}
-			system_unlock(sys);
-		}
+		long purged = 0;
+		rc = v != NULL ? vault_purge(v, before, &purged) :
+		    system_audit_purge(sys, before, &purged);
 		if (rc != 0)
 			cli_error("cannot purge: %s", err_str(rc));
 		else
-			printf("purged %ld audit entr%s of %s\n", a.purged, a.purged == 1 ? "y" : "ies",
+			printf("purged %ld audit entr%s of %s\n", purged, purged == 1 ? "y" : "ies",
 			    slug ? slug : "the platform");
 		status = rc == 0 ? EXIT_OK : EXIT_FAIL;
 	} else {
-		if (v != NULL) {
-			rc = vault_checkpoint(v, "manual");
-		} else {
-			system_lock(sys);
-			if ((rc = db_exec(system_db(sys), "BEGIN IMMEDIATE")) == 0) {
-				if ((rc = audit_checkpoint(system_audit(sys), system_db(sys), "manual",
-				    NULL)) == 0)
-					rc = db_exec(system_db(sys), "COMMIT");
-				else
-					db_exec(system_db(sys), "ROLLBACK");
-			}
-			system_unlock(sys);
-		}
+		rc = v != NULL ? vault_checkpoint(v, "manual") :
+		    system_audit_checkpoint(sys, "manual");
 		if (rc != 0 && rc != ERR_NOTFOUND)
 			cli_error("cannot checkpoint: %s", err_str(rc));
 		status = rc == 0 || rc == ERR_NOTFOUND ? EXIT_OK : EXIT_FAIL;

@@ -9,7 +9,6 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
-#include "store/db.h"
 #include "store/system.h"
 #include "store/vault.h"
 
@@ -26,18 +25,8 @@ struct jobs {
 static int
 jobs_checkpoint(struct system *sys, struct vault_cache *cache, const char *reason)
 {
-	int rc, r;
+	int rc = system_audit_checkpoint(sys, reason), r;
 
-	system_lock(sys);
-	if ((rc = db_exec(system_db(sys), "BEGIN IMMEDIATE")) == 0) {
-		if ((rc = audit_checkpoint(system_audit(sys), system_db(sys), reason, NULL)) == 0)
-			rc = db_exec(system_db(sys), "COMMIT");
-		else
-			db_exec(system_db(sys), "ROLLBACK");
-	}
-	system_unlock(sys);
-	if (rc == ERR_NOTFOUND)
-		rc = 0;
 	if ((r = vault_cache_checkpoint_all(cache, reason)) != 0 && rc == 0)
 		rc = r;
 	if (rc != 0)

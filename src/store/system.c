@@ -206,20 +206,73 @@ system_unlock(struct system *sys)
 	pthread_mutex_unlock(&sys->mu);
 }
 
-int
-system_record(struct system *sys, const struct audit_event *ev)
+/* Runs fn in a write transaction on the system database, under the lock. */
+static int
+system_write(struct system *sys, int (*fn)(struct system *, void *), void *arg)
 {
 	int rc;
 
 	system_lock(sys);
 	if ((rc = db_exec(sys->db, "BEGIN IMMEDIATE")) == 0) {
-		if ((rc = audit_append(sys->audit, sys->db, ev)) == 0 &&
-		    (rc = audit_checkpoint(sys->audit, sys->db, "event", NULL)) == 0)
+		if ((rc = fn(sys, arg)) == 0)
 			rc = db_exec(sys->db, "COMMIT");
-		if (rc != 0)
+		else
 			db_exec(sys->db, "ROLLBACK");
 	}
 	system_unlock(sys);
+	return rc;
+}
+
+static int
+system_checkpoint_cb(struct system *sys, void *arg)
+{
+	return audit_checkpoint(sys->audit, sys->db, arg, NULL);
+}
+
+int
+system_audit_checkpoint(struct system *sys, const char *reason)
+{
+	int rc = system_write(sys, system_checkpoint_cb, (void *)reason);
+
+	return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
+struct system_purge {
+	int64_t before;
+	long purged;
+};
+
+static int
+system_purge_cb(struct system *sys, void *arg)
+{
+	struct system_purge *p = arg;
+
+	return audit_purge(sys->audit, sys->db, p->before, &p->purged);
+}
+
+int
+system_audit_purge(struct system *sys, int64_t before_us, long *purged)
+{
+	struct system_purge p = { before_us, 0 };
+	int rc = system_write(sys, system_purge_cb, &p);
+
+	*purged = p.purged;
+	return rc;
+}
+
+static int
+system_record_cb(struct system *sys, void *arg)
+{
+	int rc = audit_append(sys->audit, sys->db, arg);
+
+	return rc != 0 ? rc : audit_checkpoint(sys->audit, sys->db, "event", NULL);
+}
+
+int
+system_record(struct system *sys, const struct audit_event *ev)
+{
+	int rc = system_write(sys, system_record_cb, (void *)ev);
+
 	if (rc != 0)
 		log_error("cannot record %s in the platform audit trail: %s", ev->event, err_str(rc));
 	return rc;

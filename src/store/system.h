@@ -32,6 +32,10 @@ void system_lock(struct system *sys);
 void system_unlock(struct system *sys);
 /* Appends a platform event and a signed checkpoint in one transaction (takes the lock). */
 int system_record(struct system *sys, const struct audit_event *ev);
+/* Signs a checkpoint of the platform trail (nothing to do when it is empty). */
+int system_audit_checkpoint(struct system *sys, const char *reason);
+/* Retention purge of the platform trail (see audit_purge), in its own transaction. */
+int system_audit_purge(struct system *sys, int64_t before_us, long *purged);
 /* The latest signed checkpoint of a tenant's trail, kept in system.db (ERR_NOTFOUND). */
 int system_head_get(struct system *sys, const char *tenant_id, struct audit_head *out);
 int system_head_put(struct system *sys, const char *tenant_id, const struct audit_head *h);

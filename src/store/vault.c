@@ -436,6 +436,18 @@ vault_purge_cb(sqlite3 *db, void *arg)
 	return audit_purge(a->audit, db, a->before, &a->purged);
 }
 
+int
+vault_purge(struct vault *v, int64_t before_us, long *purged)
+{
+	struct purge_arg a = { v->audit, before_us, 0 };
+	int rc = vault_write(v, vault_purge_cb, &a);
+
+	*purged = a.purged;
+	if (rc == 0 && a.purged > 0)
+		rc = vault_checkpoint(v, "purge");
+	return rc;
+}
+
 struct id_list {
 	char (*ids)[TENANT_ID_LEN + 1];
 	size_t n, cap;
@@ -463,38 +475,29 @@ vault_cache_purge_all(struct vault_cache *c, int64_t before_us)
 {
 	struct system *sys = c->sys;
 	struct id_list ids = { NULL, 0, 0 };
-	struct purge_arg a = { system_audit(sys), before_us, 0 };
+	long purged = 0;
 	int rc, r;
 
+	rc = system_audit_purge(sys, before_us, &purged);
+	if (purged > 0)
+		log_info("audit retention: %ld platform entr%s purged", purged,
+		    purged == 1 ? "y" : "ies");
 	system_lock(sys);
-	if ((rc = db_exec(system_db(sys), "BEGIN IMMEDIATE")) == 0) {
-		if ((rc = vault_purge_cb(system_db(sys), &a)) == 0)
-			rc = db_exec(system_db(sys), "COMMIT");
-		else
-			db_exec(system_db(sys), "ROLLBACK");
-	}
-	if (rc == 0)
-		rc = tenant_list(sys, vault_collect_id, &ids);
+	if ((r = tenant_list(sys, vault_collect_id, &ids)) != 0 && rc == 0)
+		rc = r;
 	system_unlock(sys);
-	if (a.purged > 0)
-		log_info("audit retention: %ld platform entr%s purged", a.purged,
-		    a.purged == 1 ? "y" : "ies");
 	for (size_t i = 0; i < ids.n; i++) {
 		struct vault *v;
-		struct purge_arg va;
 
 		if ((r = vault_open(c, ids.ids[i], &v)) != 0) {
 			log_warnx("audit retention: tenant %s skipped: %s", ids.ids[i], err_str(r));
 			continue;
 		}
-		va = (struct purge_arg){ vault_audit(v), before_us, 0 };
-		if ((r = vault_write(v, vault_purge_cb, &va)) == 0 && va.purged > 0)
-			r = vault_checkpoint(v, "purge");
-		if (r != 0 && rc == 0)
+		if ((r = vault_purge(v, before_us, &purged)) != 0 && rc == 0)
 			rc = r;
-		if (va.purged > 0)
-			log_info("audit retention: %ld entr%s of tenant %s purged", va.purged,
-			    va.purged == 1 ? "y" : "ies", ids.ids[i]);
+		if (purged > 0)
+			log_info("audit retention: %ld entr%s of tenant %s purged", purged,
+			    purged == 1 ? "y" : "ies", ids.ids[i]);
 		vault_release(v);
 	}
 	free(ids.ids);

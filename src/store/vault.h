@@ -42,6 +42,8 @@ const char *vault_tenant_id(const struct vault *v);
 const struct audit_chain *vault_audit(const struct vault *v);
 /* Signs a checkpoint of the vault's trail and keeps it in system.db too. */
 int vault_checkpoint(struct vault *v, const char *reason);
+/* Retention purge of the vault's trail, then a checkpoint when anything went. */
+int vault_purge(struct vault *v, int64_t before_us, long *purged);
 /* Checks the vault's trail, including against the checkpoint kept in system.db. */
 int vault_verify(struct vault *v, struct audit_report *r);
 /* Checkpoints every open vault (periodically, and at shutdown). Returns the first error. */
