@@ -4,7 +4,8 @@ JOBS ?= $(shell nproc)
 BUILD := build
 BUILD_ASAN := build-asan
 
-.PHONY: run test deps build build-asan unit e2e clean bench
+.PHONY: run test deps build build-asan unit e2e clean bench fuzz
+FUZZ_SECONDS ?= 60
 
 run: deps build
 	@test -d "$(DATA)" || ./$(BUILD)/coffre init --data "$(DATA)"
@@ -34,5 +35,16 @@ bench: deps build
 	./bench/https/run.sh ./$(BUILD)/coffre
 	./bench/vault/run.sh ./$(BUILD)/bench_vault
 
+# libFuzzer on every parser for FUZZ_SECONDS each, growing tests/fuzz/corpus/<target>/.
+fuzz:
+	@./scripts/deps.sh fuzz
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCOFFRE_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@for t in build-fuzz/fuzz_*; do \
+		name=$${t##*/fuzz_}; mkdir -p tests/fuzz/corpus/$$name; \
+		echo "== fuzz $$name ($(FUZZ_SECONDS) s)"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 tests/fuzz/corpus/$$name || exit 1; \
+	done
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one list of Debian packages coffre needs to build, run, test and benchmark.
 # `make run`, `make test` and .ci/run all call this; it installs only what is missing.
+# `scripts/deps.sh fuzz` adds what `make fuzz` needs (clang and its libFuzzer runtime).
 set -euo pipefail
 
 PACKAGES=(
@@ -13,6 +14,9 @@ PACKAGES=(
   # benchmarks: load generator and the reference server
   wrk nginx-light
 )
+if [ "${1:-}" = "fuzz" ]; then
+  PACKAGES+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

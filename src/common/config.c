@@ -221,20 +221,36 @@ config_trim(char *s)
 int
 config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	char section[64] = "", key[160], msg[256];
-	char *buf = NULL, *line, *next;
+	char *buf = NULL;
 	size_t len;
-	int lineno = 0, rc;
+	int rc;
 
 	rc = fs_read_all(path, CONFIG_MAX_FILE, 0, &buf, &len);
 	if (rc == ERR_NOTFOUND)
 		return rc;
 	if (rc != 0)
 		return config_fail(err, errlen, "%s: cannot read: %s", path, err_str(rc));
-	if (strlen(buf) != len) {
-		rc = config_fail(err, errlen, "%s: contains a NUL byte", path);
-		goto out;
-	}
+	rc = config_load_buffer(cfg, path, buf, len, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int
+config_load_buffer(struct config *cfg, const char *path, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	char section[64] = "", key[160], msg[256];
+	char *buf, *line, *next;
+	int lineno = 0, rc;
+
+	if (len > CONFIG_MAX_FILE)
+		return config_fail(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE);
+	if (memchr(text, '\0', len) != NULL)
+		return config_fail(err, errlen, "%s: contains a NUL byte", path);
+	if ((buf = malloc(len + 1)) == NULL)
+		return ERR_NOMEM;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
 	for (line = buf; line != NULL; line = next) {
 		char *eq, *name, *value;
 

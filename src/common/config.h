@@ -24,6 +24,9 @@ void config_free(struct config *cfg);
 int config_set(struct config *cfg, const char *name, const char *value, char *err, size_t errlen);
 /* Applies a file; ERR_NOTFOUND when it does not exist, ERR_CONFIG with "file:line: why". */
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
+/* Same from a buffer of len bytes (copied); path only labels the errors. */
+int config_load_buffer(struct config *cfg, const char *path, const char *buf, size_t len,
+    char *err, size_t errlen);
 /* Applies every COFFRE_SECTION_NAME variable of envp that names a key. */
 int config_load_env(struct config *cfg, char *const *envp, char *err, size_t errlen);
 /* Accessors; name must be a key of the table (a programming error aborts). */
