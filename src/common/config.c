@@ -87,6 +87,9 @@ config_index(const char *name)
 	return -1;
 }
 
+static int config_fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 config_fail(char *err, size_t errlen, const char *fmt, ...)
 {

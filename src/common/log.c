@@ -38,6 +38,9 @@ log_enabled(enum log_level level)
 	return level <= log_level;
 }
 
+static void log_line(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 /* One line per call, written with one fprintf under a lock so threads do not interleave. */
 static void
 log_line(enum log_level level, const char *suffix, const char *fmt, va_list ap)

@@ -94,6 +94,10 @@ server_tls_priorities(const char *min_version)
 	return "NONE:+VERS-TLS1.3:+VERS-TLS1.2:" SERVER_TLS_COMMON;
 }
 
+static void server_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd's own messages: their format strings come from the library. */
 static void
 server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
