@@ -41,6 +41,7 @@ struct cfile {
 	sqlite3_int64 phys;             /* physical size seen by the current operation */
 	sqlite3_int64 held_off;         /* WAL frame header held until its page comes */
 	int held_len;
+	sqlite3_int64 last_read;        /* offset of the last read, -1 after a write */
 	unsigned char held[WAL_FRAME_HEADER];
 	unsigned char buf[SLOT];                /* ciphertext as stored */
 	unsigned char plain[2 * PAGE];          /* plaintext and scratch */
@@ -530,7 +531,8 @@ wal_flush(struct cfile *f)
 	if (f->held_len == 0)
 		return SQLITE_OK;
 	rc = blk_write(f, f->held, f->held_len, f->held_off);
-	f->held_len = 0;
+	if (rc == SQLITE_OK)
+		f->held_len = 0;        /* on failure keep it: the next operation retries */
 	return rc;
 }
 
@@ -539,7 +541,13 @@ wal_write(struct cfile *f, const void *data, int amt, sqlite3_int64 off)
 {
 	int rc;
 
-	if (amt == WAL_FRAME_HEADER && off >= WAL_HEADER && (off - WAL_HEADER) % WAL_FRAME == 0) {
+	/*
+	 * Only a new frame's header is held (walWriteOneFrame writes its page next). A header
+	 * rewritten in place (walRewriteChecksums reads the frame, then writes its header only)
+	 * goes to disk at once: held, the last one would miss the commit it belongs to.
+	 */
+	if (amt == WAL_FRAME_HEADER && off >= WAL_HEADER && (off - WAL_HEADER) % WAL_FRAME == 0 &&
+	    off != f->last_read) {
 		if ((rc = wal_flush(f)) != SQLITE_OK)
 			return rc;
 		memcpy(f->held, data, WAL_FRAME_HEADER);
@@ -613,6 +621,7 @@ c_read(sqlite3_file *pf, void *out, int amt, sqlite3_int64 off)
 		return db_read(f, out, amt, off);
 	if ((rc = wal_flush(f)) != SQLITE_OK)
 		return rc;
+	f->last_read = off;
 	return blk_read(f, out, amt, off);
 }
 
@@ -620,11 +629,15 @@ static int
 c_write(sqlite3_file *pf, const void *data, int amt, sqlite3_int64 off)
 {
 	struct cfile *f = (struct cfile *)pf;
+	int rc;
 
 	if (f->kind == KIND_DB)
 		return db_write(f, data, amt, off);
-	if (f->kind == KIND_WAL)
-		return wal_write(f, data, amt, off);
+	if (f->kind == KIND_WAL) {
+		rc = wal_write(f, data, amt, off);
+		f->last_read = -1;
+		return rc;
+	}
 	return blk_write(f, data, amt, off);
 }
 
@@ -725,6 +738,7 @@ c_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *pf, int flags, int
 
 	memset(f, 0, sizeof(*f));
 	f->real = (sqlite3_file *)(f + 1);
+	f->last_read = -1;
 	if (name == NULL)
 		return SQLITE_CANTOPEN;
 	if (flags & SQLITE_OPEN_MAIN_DB) {

@@ -2,6 +2,8 @@
 #include "../test.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -366,6 +368,57 @@ test_rollback_journal_is_encrypted(void **state)
 	db_close(db);
 }
 
+static long
+scalar(sqlite3 *db, const char *q)
+{
+	sqlite3_stmt *st;
+	long v = -1;
+
+	if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * A transaction larger than the page cache spills pages to the WAL; changing a spilled page
+ * again makes SQLite rewrite frame headers in place at commit (walRewriteChecksums). Killed
+ * right after COMMIT returns, the commit must survive (a held header once lost it).
+ */
+static void
+test_commit_survives_kill_after_checksum_rewrite(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+	pid_t pid;
+	int status;
+
+	assert_int_equal(db_open(fx->db, &fx->key, 1, &db), 0);
+	assert_int_equal(db_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);"
+	    "CREATE TABLE m(x)"), 0);
+	db_close(db);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (db_open(fx->db, &fx->key, 0, &db) != 0 ||
+		    db_exec(db, "PRAGMA wal_autocheckpoint = 0; BEGIN; INSERT INTO m VALUES (1);"
+		    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 4000)"
+		    " INSERT INTO t(v) SELECT randomblob(3000) FROM c; UPDATE m SET x = 2;") != 0 ||
+		    db_exec(db, "COMMIT") != 0)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(db_open(fx->db, &fx->key, 0, &db), 0);
+	assert_int_equal(scalar(db, "SELECT x FROM m"), 2);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM t"), 4000);
+	assert_integrity_ok(db);
+	db_close(db);
+}
+
 static void
 test_attach_refuses_a_second_key(void **state)
 {
@@ -388,6 +441,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vacuum_backup_and_fts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_journal_is_encrypted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_refuses_a_second_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_survives_kill_after_checksum_rewrite,
+		    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
