@@ -751,6 +751,20 @@ audit_purge(const struct audit_chain *c, sqlite3 *db, int64_t before_us, long *p
 	int rc;
 
 	*purged = 0;
+	/*
+	 * Only an intact trail is purged: timestamps and links are checked under the MAC first,
+	 * so that nobody can age recent entries (or cut them out) and let the purge sign it.
+	 */
+	{
+		struct audit_report r;
+		if ((rc = audit_verify(c, db, NULL, &r)) != 0)
+			return rc;
+		if (!r.ok) {
+			log_error("audit trail of %s is broken at entry %lld (%s); not purging it",
+			    c->scope, (long long)r.bad_seq, r.problem);
+			return ERR_CRYPTO;
+		}
+	}
 	if ((rc = audit_tail(c, db, &next, prev)) != 0)
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT coalesce((SELECT min(seq) FROM audit_log WHERE ts >= ?1),"

@@ -286,6 +286,23 @@ test_purge_keeps_trail_verifiable(void **state)
 	assert_broken_at(fx, 9, "missing");
 }
 
+/* Found in review: ageing recent entries (or cutting them out) must not let a purge hide it. */
+static void
+test_purge_refuses_a_broken_trail(void **state)
+{
+	struct fx *fx = *state;
+	long purged = -1;
+
+	append(fx, 10);
+	sql(fx, "UPDATE audit_log SET ts = 1 WHERE seq < 10");
+	assert_int_equal(db_exec(fx->db, "BEGIN IMMEDIATE"), 0);
+	assert_int_equal(audit_purge(fx->chain, fx->db, time_real_us() - 86400000000LL, &purged),
+	    ERR_CRYPTO);
+	assert_int_equal(db_exec(fx->db, "ROLLBACK"), 0);
+	assert_int_equal(purged, 0);
+	assert_broken_at(fx, 1, NULL);
+}
+
 static void
 test_append_refuses_bad_events_and_secrets(void **state)
 {
@@ -408,6 +425,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rekey_and_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_filters_and_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_refuses_a_broken_trail, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
