@@ -583,14 +583,19 @@ blk_truncate(struct cfile *f, sqlite3_int64 size)
 	s = blk_start(f, b);
 	if (size == s)
 		return f->real->pMethods->xTruncate(f->real, b * SLOT);
-	/* The new last block is partial: re-encrypt what remains of it. */
+	/*
+	 * The new last block is partial: re-encrypt what remains of it. Cut the file first, so
+	 * that a kill in between leaves a short block that fails cleanly, never stale bytes
+	 * after a valid one.
+	 */
 	n = blk_stored(f, b, cur);
 	if ((rc = blk_load(f, b, n)) != SQLITE_OK)
 		return rc;
 	n = blk_stored(f, b, size);
-	if ((rc = blk_store(f, b, n)) != SQLITE_OK)
+	if ((rc = f->real->pMethods->xTruncate(f->real, b * SLOT + n + OVERHEAD)) != SQLITE_OK)
 		return rc;
-	return f->real->pMethods->xTruncate(f->real, b * SLOT + n + OVERHEAD);
+	f->phys = b * SLOT + n + OVERHEAD;
+	return blk_store(f, b, n);
 }
 
 /* ---- io methods ---- */

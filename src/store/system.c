@@ -1,6 +1,7 @@
 #include "store/system.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,8 +310,12 @@ system_head_put(struct system *sys, const char *tenant_id, const struct audit_he
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(sys->db, "INSERT OR REPLACE INTO audit_heads(tenant, seq, hash, ts, "
-	    "reason, key_id, signature) VALUES (?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	/* Never backwards: two checkpoints racing must leave the later one. */
+	if (sqlite3_prepare_v2(sys->db, "INSERT INTO audit_heads(tenant, seq, hash, ts, reason, "
+	    "key_id, signature) VALUES (?,?,?,?,?,?,?) ON CONFLICT(tenant) DO UPDATE SET "
+	    "seq = excluded.seq, hash = excluded.hash, ts = excluded.ts, reason = excluded.reason, "
+	    "key_id = excluded.key_id, signature = excluded.signature "
+	    "WHERE excluded.seq >= audit_heads.seq", -1, &st, NULL) != SQLITE_OK)
 		return ERR_INTERNAL;
 	sqlite3_bind_text(st, 1, tenant_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, h->seq);
@@ -369,6 +374,8 @@ system_rewrap_all(sqlite3 *db, const struct keyring *from, const struct keyring 
 			goto out;
 		}
 		sqlite3_reset(upd);
+		sodium_memzero(w, sizeof(w));
+		sodium_memzero(p, sizeof(p));
 	}
 	rc = rc == SQLITE_DONE ? 0 : db_err(rc);
 out:

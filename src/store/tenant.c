@@ -557,9 +557,10 @@ tenant_exists(const char *path)
 static int
 tenant_recover_locked(struct system *sys, struct tenant *t)
 {
-	char cur[4096], rot[4200], old[4200];
+	char cur[4096], rot[4200], old[4200], parent[4096];
 	int rc = 0;
 
+	system_vault_path(sys, "", parent, sizeof(parent));
 	system_vault_path(sys, t->id, cur, sizeof(cur));
 	snprintf(rot, sizeof(rot), "%s.rotating", cur);
 	snprintf(old, sizeof(old), "%s.old", cur);
@@ -570,9 +571,8 @@ tenant_recover_locked(struct system *sys, struct tenant *t)
 			rc = tenant_set_pending(sys, t, NULL, 0, 0);
 		} else if (tenant_exists(rot) && tenant_exists(old)) {
 			log_warnx("tenant %s: completing an interrupted key rotation", t->slug);
-			if (rename(rot, cur) != 0)
+			if (rename(rot, cur) != 0 || fs_sync_dir(parent) != 0)
 				return ERR_IO;
-			fs_sync_dir(rot);
 			rc = tenant_commit_pending(sys, t);
 		} else if (tenant_exists(old) && tenant_exists(cur)) {
 			log_warnx("tenant %s: completing an interrupted key rotation", t->slug);
@@ -582,6 +582,16 @@ tenant_recover_locked(struct system *sys, struct tenant *t)
 		}
 		if (rc != 0)
 			return rc;
+	}
+	/*
+	 * The key was committed but a power cut undid the folder renames: the copy under the
+	 * new key is .rotating, and it is the only one the current key opens. Put it in place.
+	 */
+	if (!tenant_exists(cur) && tenant_exists(rot)) {
+		log_warnx("tenant %s: restoring the re-encrypted vault after an interrupted switch",
+		    t->slug);
+		if (rename(rot, cur) != 0 || fs_sync_dir(parent) != 0)
+			return ERR_IO;
 	}
 	if (tenant_exists(old))
 		fs_remove_tree(old);
@@ -596,11 +606,12 @@ tenant_recover(struct system *sys, struct tenant *t)
 	int lockfd, rc;
 
 	if (!t->rotation_pending) {
-		char old[4200];
-		if (system_vault_path(sys, t->id, old, sizeof(old) - 8) != 0)
+		char base[4096], old[4200], rot[4200];
+		if (system_vault_path(sys, t->id, base, sizeof(base)) != 0)
 			return ERR_TOOBIG;
-		strcat(old, ".old");
-		if (!tenant_exists(old))
+		snprintf(old, sizeof(old), "%s.old", base);
+		snprintf(rot, sizeof(rot), "%s.rotating", base);
+		if (!tenant_exists(old) && !tenant_exists(rot))
 			return 0;
 	}
 	if ((lockfd = tenant_lock(sys, t->id)) < 0)
@@ -648,6 +659,8 @@ tenant_rotate_key(struct system *sys, const char *key, struct tenant *out)
 		tenant_set_pending(sys, &t, NULL, 0, 0);
 		goto out;
 	}
+	if ((rc = fs_sync_dir(rot)) != 0)
+		goto out;
 	fs_fault_point("rotate-key.after-copy");
 	/* 3. Switch folders; 4. commit the key, destroying the old wrapped key. */
 	if (rename(cur, old_dir) != 0) {
@@ -681,5 +694,6 @@ out:
 	key_free(&fresh);
 	key_free(&kek);
 	sodium_memzero(&t, sizeof(t));
+	sodium_memzero(w, sizeof(w));
 	return rc;
 }

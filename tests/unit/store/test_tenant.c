@@ -353,6 +353,43 @@ test_rotation_reencrypts_everything(void **state)
 	key_free(&old_blobs);
 }
 
+/*
+ * Found in review: a power cut after the key commit can undo the folder renames, leaving
+ * <id>.rotating (the only copy under the current key) and <id>.old. Recovery must put the
+ * copy in place, not delete it.
+ */
+static void
+test_recovery_after_undone_renames(void **state)
+{
+	struct fx *fx = *state;
+	struct tenant t;
+	struct vault_cache *c;
+	struct vault *v;
+	struct count n;
+	char cur[600], rot[700], old[700], cmd[3000];
+
+	assert_int_equal(tenant_create(fx->sys, "cut", "Cut", "a@cut.example", NULL, &t), 0);
+	c = vault_cache_new(fx->sys, 4, 1);
+	assert_int_equal(vault_open(c, t.id, &v), 0);
+	assert_int_equal(vault_write(v, put_row, "kept"), 0);
+	vault_release(v);
+	vault_cache_free(c);
+	assert_int_equal(tenant_rotate_key(fx->sys, "cut", &t), 0);
+	snprintf(cur, sizeof(cur), "%s/vaults/%s", fx->dir, t.id);
+	snprintf(rot, sizeof(rot), "%s.rotating", cur);
+	snprintf(old, sizeof(old), "%s.old", cur);
+	snprintf(cmd, sizeof(cmd), "cp -a %s %s && mv %s %s", cur, old, cur, rot);
+	assert_int_equal(system(cmd), 0);
+	c = vault_cache_new(fx->sys, 4, 1);
+	assert_int_equal(vault_open(c, t.id, &v), 0);
+	assert_int_equal(vault_read(v, read_state, &n), 0);
+	assert_int_equal(n.n, 1);
+	vault_release(v);
+	vault_cache_free(c);
+	assert_int_equal(access(rot, F_OK), -1);
+	assert_int_equal(access(old, F_OK), -1);
+}
+
 static void
 test_byok_needs_the_tenant_key(void **state)
 {
@@ -480,6 +517,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_delete_shreds_the_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_reencrypts_everything, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_recovery_after_undone_renames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byok_needs_the_tenant_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_master_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_master_key_fails, setup, teardown),
