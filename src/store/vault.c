@@ -1,6 +1,7 @@
 #include "store/vault.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,9 @@ vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
 	int rc;
 
 	*out = NULL;
+	if (strlen(tenant_id) != TENANT_ID_LEN || strspn(tenant_id, "0123456789abcdef") !=
+	    TENANT_ID_LEN)
+		return ERR_NOTFOUND;
 	system_lock(sys);
 	rc = tenant_find(sys, tenant_id, &t);
 	system_unlock(sys);
@@ -156,6 +160,23 @@ vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
 		v->lockfd = -1;
 		goto fail;
 	}
+	/*
+	 * Read the tenant again now that delete and rotate-key are kept out: one may have run
+	 * between the first look and the lock.
+	 */
+	{
+		struct tenant now;
+		system_lock(sys);
+		rc = tenant_find(sys, tenant_id, &now);
+		system_unlock(sys);
+		if (rc == 0 && (now.key_version != t.key_version || now.rotation_pending ||
+		    strcmp(now.status, "active") != 0 || now.wrapped_len != t.wrapped_len ||
+		    memcmp(now.wrapped, t.wrapped, t.wrapped_len) != 0))
+			rc = ERR_BUSY;
+		sodium_memzero(&now, sizeof(now));
+		if (rc != 0)
+			goto fail;
+	}
 	if ((rc = tenant_unlock_dek(sys, &t, &dek)) != 0 ||
 	    (rc = tenant_vault_keys(&dek, &v->pages, &v->blobs)) != 0)
 		goto fail;
@@ -167,12 +188,14 @@ vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
 	    (rc = db_migrate(v->writer, schema_vault, schema_vault_count)) != 0)
 		goto fail;
 	key_free(&dek);
+	sodium_memzero(&t, sizeof(t));
 	*out = v;
 	return 0;
 fail:
 	if (rc == ERR_CRYPTO)
 		log_error("vault of tenant %s cannot be decrypted with its key", t.slug);
 	key_free(&dek);
+	sodium_memzero(&t, sizeof(t));
 	vault_close(v);
 	return rc;
 }
