@@ -148,11 +148,14 @@ cmd_audit(int argc, char **argv)
 	}
 
 	if (strcmp(verb, "verify") == 0) {
-		if (v != NULL)
+		if (v != NULL) {
 			rc = vault_verify(v, &report);
-		else {
+		} else {
+			struct audit_head head;
+			int have = system_platform_head(sys, &head) == 0;
 			system_lock(sys);
-			rc = audit_verify(system_audit(sys), system_db(sys), NULL, &report);
+			rc = audit_verify(system_audit(sys), system_db(sys), have ? &head : NULL,
+			    &report);
 			system_unlock(sys);
 		}
 		if (rc != 0) {

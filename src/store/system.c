@@ -16,6 +16,7 @@
 #include "store/schema.h"
 
 #define MASTER_NEW KEYRING_MASTER_FILE ".new"
+#define PLATFORM_HEAD_FILE "audit-platform.head"
 #define SYSTEM_DB_NEW SYSTEM_DB_FILE ".new"
 
 struct system {
@@ -207,7 +208,87 @@ system_unlock(struct system *sys)
 	pthread_mutex_unlock(&sys->mu);
 }
 
-/* Runs fn in a write transaction on the system database, under the lock. */
+/* One line of hex fields: seq ts hash reason key_id signature. */
+static int
+system_head_format(const struct audit_head *h, char *out, size_t outsz)
+{
+	char hash[2 * AUDIT_HASH_BYTES + 1], sig[2 * 64 + 1];
+	int n;
+
+	sodium_bin2hex(hash, sizeof(hash), h->hash, AUDIT_HASH_BYTES);
+	sodium_bin2hex(sig, sizeof(sig), h->signature, 64);
+	n = snprintf(out, outsz, "coffre-audit-head-v1 %lld %lld %s %s %s %s\n",
+	    (long long)h->seq, (long long)h->ts, hash, h->reason, h->key_id, sig);
+	return n < 0 || (size_t)n >= outsz ? ERR_TOOBIG : n;
+}
+
+/* Writes the latest platform checkpoint to its file (temp, fsync, rename, fsync folder). */
+static int
+system_head_file_write(struct system *sys)
+{
+	sqlite3_stmt *st = NULL;
+	struct audit_head h;
+	char line[512], path[4096], tmp[4200];
+	int rc = ERR_NOTFOUND, n;
+
+	memset(&h, 0, sizeof(h));
+	if (sqlite3_prepare_v2(sys->db, "SELECT seq, hash, ts, reason, key_id, signature FROM "
+	    "audit_checkpoints ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == AUDIT_HASH_BYTES &&
+	    sqlite3_column_bytes(st, 5) == 64) {
+		h.seq = sqlite3_column_int64(st, 0);
+		memcpy(h.hash, sqlite3_column_blob(st, 1), AUDIT_HASH_BYTES);
+		h.ts = sqlite3_column_int64(st, 2);
+		snprintf(h.reason, sizeof(h.reason), "%s", sqlite3_column_text(st, 3));
+		snprintf(h.key_id, sizeof(h.key_id), "%s", sqlite3_column_text(st, 4));
+		memcpy(h.signature, sqlite3_column_blob(st, 5), 64);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != 0 || strchr(h.reason, ' ') != NULL)
+		return rc ? rc : ERR_INVALID;
+	if ((n = system_head_format(&h, line, sizeof(line))) < 0 ||
+	    (rc = system_path(sys->data_dir, PLATFORM_HEAD_FILE, path)) != 0)
+		return n < 0 ? n : rc;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp);
+	if ((rc = fs_write_new(tmp, line, (size_t)n, 0600)) != 0)
+		return rc;
+	if (rename(tmp, path) != 0)
+		return ERR_IO;
+	return fs_sync_dir(sys->data_dir);
+}
+
+int
+system_platform_head(struct system *sys, struct audit_head *out)
+{
+	char path[4096], *buf = NULL, hash[80], sig[160];
+	long long seq, ts;
+	size_t len, bin;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = system_path(sys->data_dir, PLATFORM_HEAD_FILE, path)) != 0 ||
+	    (rc = fs_read_all(path, 1024, 0, &buf, &len)) != 0)
+		return rc;
+	rc = ERR_INVALID;
+	if (sscanf(buf, "coffre-audit-head-v1 %lld %lld %79s %31s %16s %159s", &seq, &ts, hash,
+	    out->reason, out->key_id, sig) == 6 &&
+	    sodium_hex2bin(out->hash, AUDIT_HASH_BYTES, hash, strlen(hash), NULL, &bin, NULL) == 0 &&
+	    bin == AUDIT_HASH_BYTES &&
+	    sodium_hex2bin(out->signature, 64, sig, strlen(sig), NULL, &bin, NULL) == 0 &&
+	    bin == 64) {
+		out->seq = seq;
+		out->ts = ts;
+		rc = 0;
+	}
+	free(buf);
+	return rc;
+}
+
+/* Runs fn in a write transaction on the system database, under the lock; after a commit,
+ * the platform trail's latest checkpoint is copied out of the database. */
 static int
 system_write(struct system *sys, int (*fn)(struct system *, void *), void *arg)
 {
@@ -220,6 +301,8 @@ system_write(struct system *sys, int (*fn)(struct system *, void *), void *arg)
 		else
 			db_exec(sys->db, "ROLLBACK");
 	}
+	if (rc == 0 && system_head_file_write(sys) != 0)
+		log_warnx("cannot write %s", PLATFORM_HEAD_FILE);
 	system_unlock(sys);
 	return rc;
 }

@@ -36,6 +36,12 @@ int system_record(struct system *sys, const struct audit_event *ev);
 int system_audit_checkpoint(struct system *sys, const char *reason);
 /* Retention purge of the platform trail (see audit_purge), in its own transaction. */
 int system_audit_purge(struct system *sys, int64_t before_us, long *purged);
+/*
+ * The latest signed checkpoint of the platform trail, also kept outside system.db in
+ * DIR/audit-platform.head (rewritten atomically after each platform commit), so that
+ * cutting system.db's trail and its checkpoints together still shows. ERR_NOTFOUND.
+ */
+int system_platform_head(struct system *sys, struct audit_head *out);
 /* The latest signed checkpoint of a tenant's trail, kept in system.db (ERR_NOTFOUND). */
 int system_head_get(struct system *sys, const char *tenant_id, struct audit_head *out);
 int system_head_put(struct system *sys, const char *tenant_id, const struct audit_head *h);

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include "audit/audit.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "crypto/blob.h"
@@ -487,6 +488,30 @@ test_master_rotation(void **state)
 	unsetenv(KEYRING_MASTER_ENV);
 }
 
+/* Found in review: cutting the platform trail and its checkpoints together must still show. */
+static void
+test_platform_tail_cut_is_caught_by_the_head_file(void **state)
+{
+	struct fx *fx = *state;
+	struct audit_head head;
+	struct audit_report r;
+
+	assert_int_equal(tenant_create(fx->sys, "p1", "P1", "a@p.example", NULL, NULL), 0);
+	assert_int_equal(tenant_create(fx->sys, "p2", "P2", "a@p.example", NULL, NULL), 0);
+	assert_int_equal(system_platform_head(fx->sys, &head), 0);
+	assert_int_equal(head.seq, 2);
+	assert_int_equal(audit_verify(system_audit(fx->sys), system_db(fx->sys), &head, &r), 0);
+	assert_true(r.ok);
+	assert_int_equal(db_exec(system_db(fx->sys), "DELETE FROM audit_log WHERE seq = 2;"
+	    "DELETE FROM audit_checkpoints WHERE seq = 2"), 0);
+	assert_int_equal(audit_verify(system_audit(fx->sys), system_db(fx->sys), NULL, &r), 0);
+	assert_true(r.ok);                      /* the database alone cannot tell */
+	assert_int_equal(audit_verify(system_audit(fx->sys), system_db(fx->sys), &head, &r), 0);
+	assert_false(r.ok);
+	assert_int_equal(r.bad_seq, 2);
+	assert_non_null(strstr(r.problem, "truncated"));
+}
+
 static void
 test_wrong_master_key_fails(void **state)
 {
@@ -521,6 +546,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_byok_needs_the_tenant_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_master_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_master_key_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platform_tail_cut_is_caught_by_the_head_file,
+		    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
