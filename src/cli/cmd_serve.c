@@ -20,8 +20,6 @@
 
 #define SERVE_MAX_SETS 64
 
-extern char **environ;
-
 static int
 serve_usage(void)
 {
@@ -78,24 +76,8 @@ cmd_serve(int argc, char **argv)
 		return serve_usage();
 	dir = cli_data_dir(data_flag);
 
-	if ((cfg = config_new()) == NULL) {
-		cli_error("out of memory");
+	if ((cfg = cli_config_load(dir, 0)) == NULL)
 		return EXIT_FAIL;
-	}
-	if (fs_join(path, sizeof(path), dir, CONFIG_FILE_NAME) != 0) {
-		cli_error("data folder path too long");
-		goto out;
-	}
-	rc = config_load_file(cfg, path, msg, sizeof(msg));
-	if (rc == ERR_NOTFOUND) {
-		cli_error("%s not found: create the data folder with `coffre init --data %s`", path,
-		    dir);
-		goto out;
-	}
-	if (rc != 0 || config_load_env(cfg, environ, msg, sizeof(msg)) != 0) {
-		cli_error("%s", msg);
-		goto out;
-	}
 	for (int i = 0; i < nsets; i++) {
 		char key[128];
 		const char *eq = strchr(sets[i], '=');

@@ -4,14 +4,12 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 

@@ -314,8 +314,8 @@ out:
 	return rc;
 }
 
-static int
-tenant_lock(struct system *sys, const char *id)
+int
+tenant_lock(struct system *sys, const char *id, int exclusive)
 {
 	char path[4096];
 	int rc;
@@ -323,7 +323,7 @@ tenant_lock(struct system *sys, const char *id)
 	if ((rc = system_vault_path(sys, id, path, sizeof(path) - 8)) != 0)
 		return rc;
 	strcat(path, ".lock");
-	return fs_lock(path, 1);
+	return fs_lock(path, exclusive);
 }
 
 /* Checkpoints system.db to empty its WAL: a destroyed key must not linger there. */
@@ -349,7 +349,7 @@ tenant_delete(struct system *sys, const char *key)
 
 	if ((rc = tenant_find(sys, key, &t)) != 0)
 		return rc;
-	if ((lockfd = tenant_lock(sys, t.id)) < 0)
+	if ((lockfd = tenant_lock(sys, t.id, 1)) < 0)
 		return lockfd;
 	/* First the key: once this commits, every copy of the vault is unreadable. */
 	rc = ERR_INTERNAL;
@@ -614,7 +614,7 @@ tenant_recover(struct system *sys, struct tenant *t)
 		if (!tenant_exists(old) && !tenant_exists(rot))
 			return 0;
 	}
-	if ((lockfd = tenant_lock(sys, t->id)) < 0)
+	if ((lockfd = tenant_lock(sys, t->id, 1)) < 0)
 		return lockfd;
 	rc = tenant_recover_locked(sys, t);
 	fs_unlock(lockfd);
@@ -634,7 +634,7 @@ tenant_rotate_key(struct system *sys, const char *key, struct tenant *out)
 
 	if ((rc = tenant_find(sys, key, &t)) != 0)
 		return rc;
-	if ((lockfd = tenant_lock(sys, t.id)) < 0)
+	if ((lockfd = tenant_lock(sys, t.id, 1)) < 0)
 		return lockfd;
 	if ((rc = tenant_recover_locked(sys, &t)) != 0)
 		goto out;

@@ -57,6 +57,9 @@ int tenant_delete(struct system *sys, const char *slug_or_id);
 int tenant_rotate_key(struct system *sys, const char *slug_or_id, struct tenant *out);
 /* Completes or undoes an interrupted rotation (needs the vault's lock: ERR_BUSY). */
 int tenant_recover(struct system *sys, struct tenant *t);
+/* Takes the advisory lock of a tenant's vault (DIR/vaults/<id>.lock): shared while a process
+ * has the vault open, exclusive for delete and rotation. The descriptor, or ERR_BUSY. */
+int tenant_lock(struct system *sys, const char *id, int exclusive);
 /* Unwraps the tenant's DEK (reading its key-encryption key file when it has one). */
 int tenant_unlock_dek(struct system *sys, const struct tenant *t, struct key *dek);
 /* Derives the page key and blob key of a vault from its DEK. */

@@ -120,7 +120,7 @@ vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
 	struct tenant t;
 	struct key dek = { NULL };
 	struct vault *v;
-	char dir[4096], lock[4200];
+	char dir[4096];
 	int rc;
 
 	*out = NULL;
@@ -152,10 +152,9 @@ vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
 	snprintf(v->tenant_id, sizeof(v->tenant_id), "%s", t.id);
 	if ((rc = system_vault_path(sys, t.id, dir, sizeof(dir))) != 0)
 		goto fail;
-	snprintf(lock, sizeof(lock), "%s.lock", dir);
 	snprintf(v->blob_dir, sizeof(v->blob_dir), "%s/blobs", dir);
 	snprintf(v->path, sizeof(v->path), "%s/vault.db", dir);
-	if ((v->lockfd = fs_lock(lock, 0)) < 0) {
+	if ((v->lockfd = tenant_lock(sys, t.id, 0)) < 0) {
 		rc = v->lockfd;
 		v->lockfd = -1;
 		goto fail;

@@ -2,14 +2,12 @@
 finding tampering at the right entry, retention purge, export, webhook alerts."""
 import http.server
 import json
-import os
-import socket
 import threading
 import time
 import unittest
 
-from harness import Server, run, free_port
-from test_vaults import tool
+from harness import free_port
+from test_vaults import tool, VaultCase
 
 
 class Receiver:
@@ -39,17 +37,7 @@ class Receiver:
         self.httpd.server_close()
 
 
-class AuditCase(unittest.TestCase):
-    def setUp(self):
-        self.srv = Server()
-        self.data = self.srv.data
-
-    def tearDown(self):
-        self.srv.close()
-
-    def coffre(self, *args, env=None):
-        return run(*args, "--data", self.data, env=env)
-
+class AuditCase(VaultCase):
     def export(self, *args):
         res = self.coffre("audit", "export", *args)
         self.assertEqual(res.returncode, 0, res.stderr)
