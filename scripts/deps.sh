@@ -8,9 +8,11 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config
   # libraries (see DESIGN.md, Dependencies)
-  libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev libsqlite3-dev
+  libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev libsqlite3-dev libqrencode-dev
   # tests: unit tests, TLS probes, end-to-end client
   libcmocka-dev libcurl4-gnutls-dev gnutls-bin openssl python3 ca-certificates
+  # tests: a real SMTP server, a second TOTP implementation
+  python3-aiosmtpd oathtool
   # benchmarks: load generator and the reference server
   wrk nginx-light
 )

@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	  "crypto-shred a tenant: destroy its key, then its files" },
 	{ "tenant", cmd_tenant, "tenant rotate-key SLUG",
 	  "new data key; vault and blobs re-encrypted" },
+	{ "user", cmd_user, "user add --tenant SLUG --email EMAIL [--role ROLE]",
+	  "invite a user: prints a single-use link to choose a password" },
 	{ "key", cmd_key, "key rotate-master", "new master key; every tenant key re-wrapped" },
 	{ "audit", cmd_audit, "audit verify [--tenant SLUG]",
 	  "check a tamper-evident audit trail; exit 1 at the first broken entry" },

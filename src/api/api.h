@@ -5,13 +5,66 @@
 #include <stddef.h>
 
 #include "http/router.h"
+#include "http/server.h"
+
+struct config;
+struct system;
+struct vault_cache;
+struct auth;
+struct auth_result;
 
 extern const struct route api_routes[];
 extern const size_t api_nroutes;
+
+/* What every handler can reach through req->app. */
+struct app {
+	const struct config *cfg;
+	struct system *sys;
+	struct vault_cache *vaults;
+	struct auth *auth;
+};
+
+/* guard.c: authentication, CSRF and the access check before every handler (server_hooks). */
+int api_guard_before(void *app, struct request *req, struct response *res,
+    const struct route *route);
+void api_guard_after(void *app, struct request *req, struct response *res);
+/* Turns an auth result into the response (error body, session cookie); clears r. */
+int api_reply(struct request *req, struct response *res, struct auth_result *r, int rc);
+/* A string field of the JSON body of at most max bytes; NULL when absent or not a string. */
+const char *api_string(const struct request *req, const char *name, size_t max);
+/* 1 when the body has only the allowed fields (NULL-terminated list); else answers 400. */
+int api_fields_ok(const struct request *req, struct response *res, const char *const *allowed);
 
 /* health.c */
 int api_health_live(struct request *req, struct response *res);
 int api_health_ready(struct request *req, struct response *res);
 int api_health_metrics(struct request *req, struct response *res);
+
+/* auth.c */
+int api_auth_login(struct request *req, struct response *res);
+int api_auth_logout(struct request *req, struct response *res);
+int api_auth_password(struct request *req, struct response *res);
+int api_auth_reset_request(struct request *req, struct response *res);
+int api_auth_reset(struct request *req, struct response *res);
+int api_auth_totp_enroll(struct request *req, struct response *res);
+int api_auth_totp_confirm(struct request *req, struct response *res);
+int api_auth_totp_remove(struct request *req, struct response *res);
+int api_me(struct request *req, struct response *res);
+int api_tokens_list(struct request *req, struct response *res);
+int api_tokens_create(struct request *req, struct response *res);
+int api_tokens_revoke(struct request *req, struct response *res);
+
+/* users.c */
+int api_invitations_create(struct request *req, struct response *res);
+int api_invitations_accept(struct request *req, struct response *res);
+int api_users_list(struct request *req, struct response *res);
+int api_users_update(struct request *req, struct response *res);
+int api_users_unlock(struct request *req, struct response *res);
+int api_settings_auth_get(struct request *req, struct response *res);
+int api_settings_auth_put(struct request *req, struct response *res);
+
+/* audit.c */
+int api_audit_query(struct request *req, struct response *res);
+int api_audit_verify(struct request *req, struct response *res);
 
 #endif

@@ -8,6 +8,7 @@ int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_tenant(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 struct config;
 struct alerts;
@@ -20,6 +21,11 @@ struct alerts *cli_alerts(const struct config *cfg);
 /* Gives pending alerts a few seconds, then frees them (for commands about to exit). */
 void cli_alerts_finish(struct alerts *a);
 int cmd_audit(int argc, char **argv);
+
+struct system;
+/* Invites email with role into the tenant's vault and prints the single-use link. */
+int cli_invite(struct system *sys, const char *dir, const char *tenant_id, const char *email,
+    const char *role);
 
 /* Resolves the data folder: --data, else $COFFRE_DATA, else ./data. */
 const char *cli_data_dir(const char *flag);

@@ -26,30 +26,6 @@ audit_usage(void)
 	return EXIT_USAGE;
 }
 
-/* Parses "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" into microseconds since the epoch. */
-static int
-audit_parse_time(const char *s, int64_t *out)
-{
-	struct tm tm;
-	const char *p;
-	long us = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return ERR_INVALID;
-	if (*p == '.') {
-		char *end;
-		us = strtol(p + 1, &end, 10);
-		if (end - (p + 1) != 6 || us < 0)
-			return ERR_INVALID;
-		p = end;
-	}
-	if (strcmp(p, "Z") != 0)
-		return ERR_INVALID;
-	*out = (int64_t)timegm(&tm) * 1000000 + us;
-	return 0;
-}
-
 static int
 audit_export_cb(sqlite3 *db, void *arg)
 {
@@ -103,17 +79,17 @@ cmd_audit(int argc, char **argv)
 		case 'd': data = optarg; break;
 		case 't': slug = optarg; break;
 		case 'f':
-			if (audit_parse_time(optarg, &filter.from_us) != 0)
+			if (time_parse_utc(optarg, &filter.from_us) != 0)
 				return audit_usage();
 			break;
 		case 'o':
-			if (audit_parse_time(optarg, &filter.to_us) != 0)
+			if (time_parse_utc(optarg, &filter.to_us) != 0)
 				return audit_usage();
 			break;
 		case 'a': filter.actor = optarg; break;
 		case 'e': filter.event_prefix = optarg; break;
 		case 'u': filter.outcome = optarg; break;
-		case 'b': if (audit_parse_time(optarg, &before) != 0) return audit_usage(); break;
+		case 'b': if (time_parse_utc(optarg, &before) != 0) return audit_usage(); break;
 		default: return audit_usage();
 		}
 	}

@@ -13,6 +13,8 @@
 #include "common/log.h"
 #include "crypto/keyring.h"
 #include "audit/alerts.h"
+#include "auth/auth.h"
+#include "mail/mail.h"
 #include "http/server.h"
 #include "jobs/jobs.h"
 #include "store/system.h"
@@ -54,6 +56,10 @@ cmd_serve(int argc, char **argv)
 	struct vault_cache *vaults = NULL;
 	struct alerts *alerts = NULL;
 	struct jobs *jobs = NULL;
+	struct mailer *mailer = NULL;
+	struct auth *auth = NULL;
+	struct app app;
+	struct server_hooks hooks;
 	char path[4096], msg[512], url[600];
 	int c, nsets = 0, rc, sig = 0, status = EXIT_FAIL;
 	sigset_t mask;
@@ -126,6 +132,17 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	audit_chain_set_alerts(system_audit(sys), alerts);
 	vault_cache_set_alerts(vaults, alerts);
+	if ((mailer = mailer_new(cfg, &rc)) == NULL) {
+		cli_error("cannot set up mail (smtp.*): %s", err_str(rc));
+		goto out;
+	}
+	if ((auth = auth_new(cfg, sys, vaults, mailer, &rc)) == NULL) {
+		cli_error("cannot set up authentication: %s", err_str(rc));
+		goto out;
+	}
+	app = (struct app){ .cfg = cfg, .sys = sys, .vaults = vaults, .auth = auth };
+	hooks = (struct server_hooks){ .app = &app, .before = api_guard_before,
+	    .after = api_guard_after };
 
 	/* Block the stop signals in every thread; this one waits for them below. */
 	sigemptyset(&mask);
@@ -134,7 +151,7 @@ cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((srv = server_start(cfg, dir, api_routes, api_nroutes, &rc)) == NULL) {
+	if ((srv = server_start(cfg, dir, api_routes, api_nroutes, &hooks, &rc)) == NULL) {
 		cli_error("cannot start the server: %s", err_str(rc));
 		goto out;
 	}
@@ -170,6 +187,8 @@ cmd_serve(int argc, char **argv)
 out:
 	server_stop(srv, 0);
 	jobs_stop(jobs);
+	auth_free(auth);
+	mailer_free(mailer, 5);
 	vault_cache_free(vaults);
 	system_close(sys);
 	cli_alerts_finish(alerts);

@@ -157,12 +157,11 @@ cmd_tenant(int argc, char **argv)
 		rc = tenant_create(sys, slug, name ? name : slug, email, kek, &t);
 		if (rc == 0) {
 			printf("created tenant %s\nid: %s\n", t.slug, t.id);
-			printf("first admin: %s (the invitation link comes with the identity module)\n",
-			    email);
 			if (kek != NULL)
 				printf("key-encryption key: %s (without it the vault cannot be opened)\n",
 				    t.kek_file);
-			status = EXIT_OK;
+			status = cli_invite(sys, cli_data_dir(data), t.id, email, "admin") == 0 ?
+			    EXIT_OK : EXIT_FAIL;
 		} else if (rc == ERR_EXISTS) {
 			cli_error("a tenant named %s already exists", slug);
 		} else if (rc == ERR_INVALID) {

@@ -1,6 +1,10 @@
 #include "common/timeutil.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "common/err.h"
 
 uint64_t
 time_mono_ns(void)
@@ -18,4 +22,28 @@ time_real_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Parses "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" into microseconds since the epoch. */
+int
+time_parse_utc(const char *s, int64_t *out)
+{
+	struct tm tm;
+	const char *p;
+	long us = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return ERR_INVALID;
+	if (*p == '.') {
+		char *end;
+		us = strtol(p + 1, &end, 10);
+		if (end - (p + 1) != 6 || us < 0)
+			return ERR_INVALID;
+		p = end;
+	}
+	if (strcmp(p, "Z") != 0)
+		return ERR_INVALID;
+	*out = (int64_t)timegm(&tm) * 1000000 + us;
+	return 0;
 }

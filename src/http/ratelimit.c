@@ -77,9 +77,10 @@ ratelimit_find(struct ratelimit *rl, const unsigned char *addr)
 	return victim;
 }
 
-int
-ratelimit_take(struct ratelimit *rl, const unsigned char addr[RATELIMIT_ADDR_BYTES],
-    uint64_t now_ns, unsigned *retry_after_s)
+/* Refills addr's bucket to now_ns, then takes cost tokens (0: only looks) when it has one. */
+static int
+ratelimit_spend(struct ratelimit *rl, const unsigned char *addr, uint64_t now_ns, double cost,
+    unsigned *retry_after_s)
 {
 	struct bucket *b;
 	int ok;
@@ -97,9 +98,23 @@ ratelimit_take(struct ratelimit *rl, const unsigned char addr[RATELIMIT_ADDR_BYT
 		b->last_ns = now_ns;
 	ok = b->tokens >= 1.0;
 	if (ok)
-		b->tokens -= 1.0;
+		b->tokens -= cost;
 	else
 		*retry_after_s = (unsigned)ceil((1.0 - b->tokens) / rl->rate);
 	pthread_mutex_unlock(&rl->lock);
 	return ok;
+}
+
+int
+ratelimit_take(struct ratelimit *rl, const unsigned char addr[RATELIMIT_ADDR_BYTES],
+    uint64_t now_ns, unsigned *retry_after_s)
+{
+	return ratelimit_spend(rl, addr, now_ns, 1.0, retry_after_s);
+}
+
+int
+ratelimit_peek(struct ratelimit *rl, const unsigned char addr[RATELIMIT_ADDR_BYTES],
+    uint64_t now_ns, unsigned *retry_after_s)
+{
+	return ratelimit_spend(rl, addr, now_ns, 0.0, retry_after_s);
 }

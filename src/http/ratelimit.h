@@ -22,4 +22,9 @@ void ratelimit_free(struct ratelimit *rl);
 int ratelimit_take(struct ratelimit *rl, const unsigned char addr[RATELIMIT_ADDR_BYTES],
     uint64_t now_ns, unsigned *retry_after_s);
 
+/* Same test without taking a token: 1 when addr has one left (for limits that count only
+ * failures, taken with ratelimit_take once a failure happened). */
+int ratelimit_peek(struct ratelimit *rl, const unsigned char addr[RATELIMIT_ADDR_BYTES],
+    uint64_t now_ns, unsigned *retry_after_s);
+
 #endif

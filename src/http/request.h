@@ -37,13 +37,16 @@ struct request {
 	enum http_method method;
 	const char *path;               /* decoded path, without the query */
 	int route;                      /* index in the route table, -1 when none matched */
+	const char *pattern;            /* the matched route's pattern, for logs and audit */
 	const char *params[REQUEST_MAX_PARAMS];
 	int nparams;
 	char remote[INET6_ADDRSTRLEN];
+	unsigned char addr[16];         /* the client's address, IPv4 as v4-mapped IPv6 */
 	const char *body;               /* raw body (NUL-terminated copy), NULL when empty */
 	size_t body_len;
 	json_t *json;                   /* parsed body for routes that take JSON */
 	uint64_t start_ns;
+	void *app;                      /* the application's context (server_hooks.app) */
 	struct identity *identity;
 	struct vault *vault;
 };
@@ -57,6 +60,7 @@ struct response {
 	const char *allow;              /* Allow header for 405, static or arena */
 	unsigned retry_after;           /* seconds, for 429 and 503; 0 = none */
 	int close;                      /* close the connection after this response */
+	const char *set_cookie;         /* a Set-Cookie header value, static or arena */
 };
 
 /* Sets a JSON response; takes ownership of body. Returns 0 or ERR_NOMEM. */
@@ -72,6 +76,8 @@ void response_clear(struct response *res);
 /* Query-string argument or request header; NULL when absent. Valid for the request. */
 const char *request_query(const struct request *req, const char *name);
 const char *request_header(const struct request *req, const char *name);
+/* A cookie of the request's Cookie header; NULL when absent. */
+const char *request_cookie(const struct request *req, const char *name);
 
 const char *http_method_name(enum http_method m);
 enum http_method http_method_parse(const char *s);

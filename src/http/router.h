@@ -11,6 +11,8 @@ typedef int (*route_fn)(struct request *req, struct response *res);
 enum route_flags {
 	ROUTE_JSON_BODY = 1 << 0,       /* the body is JSON, parsed before the handler runs */
 	ROUTE_NO_RATE_LIMIT = 1 << 1,   /* probes from the orchestrator */
+	ROUTE_RESTRICTED_OK = 1 << 2,   /* open to a caller who must first renew a password or
+	                                   enrol a second factor */
 };
 
 struct route {
@@ -18,6 +20,7 @@ struct route {
 	const char *pattern;            /* "/api/v1/documents/{id}/versions/{n}" */
 	route_fn fn;
 	unsigned flags;
+	const char *perm;               /* what the caller needs (see access/access.h); NULL: public */
 };
 
 enum router_result {

@@ -57,6 +57,7 @@ struct server {
 	struct MHD_Daemon *daemon;
 	const struct route *routes;
 	size_t nroutes;
+	struct server_hooks hooks;
 	struct metrics *metrics;
 	struct ratelimit *ratelimit;    /* NULL when disabled */
 	char *data_dir;
@@ -153,6 +154,8 @@ server_queue(struct MHD_Connection *conn, struct exchange *ex)
 	}
 	if (res->close)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (res->set_cookie != NULL)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
 	ok = MHD_queue_response(conn, (unsigned)res->status, mr);
 	MHD_destroy_response(mr);
 	if (ok == MHD_YES)
@@ -241,11 +244,13 @@ server_begin(struct server *srv, struct MHD_Connection *conn, const char *url,
 	ex->req.start_ns = time_mono_ns();
 	ex->deadline_ns = ex->req.start_ns + srv->request_timeout_ns;
 	server_client_address(conn, ex);
+	memcpy(ex->req.addr, ex->addr, sizeof(ex->req.addr));
 
 	rc = router_match(srv->routes, srv->nroutes, ex->req.method, url, ex->req.arena, &idx,
 	    params, &np, &allow);
 	if (rc == ROUTER_MATCH) {
 		ex->req.route = idx;
+		ex->req.pattern = srv->routes[idx].pattern;
 		memcpy(ex->req.params, params, sizeof(params));
 		ex->req.nparams = np;
 	}
@@ -376,7 +381,16 @@ server_dispatch(struct server *srv, struct exchange *ex)
 	}
 	ex->req.body = ex->body;
 	ex->req.body_len = ex->body_len;
-	rc = r->fn(&ex->req, &ex->res);
+	ex->req.app = srv->hooks.app;
+	if (srv->hooks.before != NULL) {
+		rc = srv->hooks.before(srv->hooks.app, &ex->req, &ex->res, r);
+		if (rc == 0)
+			rc = r->fn(&ex->req, &ex->res);
+		if (srv->hooks.after != NULL)
+			srv->hooks.after(srv->hooks.app, &ex->req, &ex->res);
+	} else {
+		rc = r->fn(&ex->req, &ex->res);
+	}
 	if (ex->res.status == 0 || (rc != 0 && ex->res.status < 400)) {
 		log_warnx("handler for %s %s failed: %s", http_method_name(r->method), r->pattern,
 		    err_str(rc));
@@ -539,7 +553,7 @@ server_free(struct server *srv)
 
 struct server *
 server_start(const struct config *cfg, const char *data_dir, const struct route *routes,
-    size_t nroutes, int *err)
+    size_t nroutes, const struct server_hooks *hooks, int *err)
 {
 	struct server *srv = NULL;
 	struct sockaddr_storage ss;
@@ -565,6 +579,8 @@ server_start(const struct config *cfg, const char *data_dir, const struct route 
 		goto fail;
 	srv->routes = routes;
 	srv->nroutes = nroutes;
+	if (hooks != NULL)
+		srv->hooks = *hooks;
 	srv->max_body = (size_t)config_int(cfg, "server.max_body_bytes");
 	srv->max_header = (size_t)config_int(cfg, "server.max_header_bytes");
 	srv->max_depth = (int)config_int(cfg, "server.max_json_depth");

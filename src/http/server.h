@@ -10,13 +10,23 @@
 struct config;
 struct server;
 
+/* How the application takes part in every request (all optional). */
+struct server_hooks {
+	void *app;                      /* given to the hooks and set in every request */
+	/* Runs before a matched route's handler: 0 lets it run, otherwise res is the answer. */
+	int (*before)(void *app, struct request *req, struct response *res,
+	    const struct route *route);
+	/* Runs once the response is decided, whenever before ran: releases what it took. */
+	void (*after)(void *app, struct request *req, struct response *res);
+};
+
 /*
  * Starts listening with the configuration's limits and TLS files (resolved against
  * data_dir). The route table must outlive the server. Returns NULL with *err set and
  * the reason logged.
  */
 struct server *server_start(const struct config *cfg, const char *data_dir,
-    const struct route *routes, size_t nroutes, int *err);
+    const struct route *routes, size_t nroutes, const struct server_hooks *hooks, int *err);
 /* The bound port (useful with port 0). */
 uint16_t server_port(const struct server *srv);
 /* The data folder the server was started with. */

@@ -76,7 +76,9 @@ class Recording(AuditCase):
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
         self.assertIn("intact", res.stdout)
         tenant = self.export("--tenant", "acme")
-        self.assertEqual([e["event"] for e in tenant], ["vault.create", "key.rotate"])
+        # tenant create also invites the first admin (a single-use link it prints)
+        self.assertEqual([e["event"] for e in tenant], ["vault.create", "user.invite",
+                                                         "key.rotate"])
         self.assertEqual(self.verify("--tenant", "acme").returncode, 0)
         # Filters: event prefix, outcome, actor, time range.
         self.assertEqual({e["event"] for e in self.export("--event", "tenant.")},
@@ -124,8 +126,8 @@ class Tampering(AuditCase):
 
     def test_truncated_tail_is_caught_by_the_platform_checkpoint(self):
         # Cut the last entry and every checkpoint the vault holds: system.db remembers.
-        self.tamper("DELETE FROM audit_log WHERE seq = 4; DELETE FROM audit_checkpoints")
-        self.assertBrokenAt(4, "truncated")
+        self.tamper("DELETE FROM audit_log WHERE seq = 5; DELETE FROM audit_checkpoints")
+        self.assertBrokenAt(5, "truncated")
 
 
 class Retention(AuditCase):
@@ -139,10 +141,10 @@ class Retention(AuditCase):
         self.assertEqual(self.coffre("tenant", "rotate-key", "acme").returncode, 0)
         res = self.coffre("audit", "purge", "--tenant", "acme", "--before", cut)
         self.assertEqual(res.returncode, 0, res.stderr)
-        self.assertIn("purged 2 audit entries", res.stdout)
+        self.assertIn("purged 3 audit entries", res.stdout)  # vault.create, user.invite, rotate
         entries = self.export("--tenant", "acme")
         self.assertEqual([e["event"] for e in entries], ["key.rotate", "audit.purge"])
-        self.assertEqual(entries[0]["seq"], 3)
+        self.assertEqual(entries[0]["seq"], 4)
         self.assertEqual(self.verify("--tenant", "acme").returncode, 0)
         # The platform trail purges the same way.
         res = self.coffre("audit", "purge", "--before", "2999-01-01T00:00:00Z")

@@ -11,8 +11,8 @@ h(struct request *req, struct response *res)
 }
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/healthz", h, 0 },
-	{ HTTP_POST, "/api/v1/documents", h, 0 },
+	{ HTTP_GET, "/healthz", h, 0, NULL },
+	{ HTTP_POST, "/api/v1/documents", h, 0, NULL },
 };
 
 static void

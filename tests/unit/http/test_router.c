@@ -12,12 +12,12 @@ h(struct request *req, struct response *res)
 }
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/healthz", h, 0 },
-	{ HTTP_GET, "/api/v1/documents", h, 0 },
-	{ HTTP_POST, "/api/v1/documents", h, ROUTE_JSON_BODY },
-	{ HTTP_GET, "/api/v1/documents/{id}", h, 0 },
-	{ HTTP_DELETE, "/api/v1/documents/{id}", h, 0 },
-	{ HTTP_GET, "/api/v1/documents/{id}/versions/{n}", h, 0 },
+	{ HTTP_GET, "/healthz", h, 0, NULL },
+	{ HTTP_GET, "/api/v1/documents", h, 0, NULL },
+	{ HTTP_POST, "/api/v1/documents", h, ROUTE_JSON_BODY, NULL },
+	{ HTTP_GET, "/api/v1/documents/{id}", h, 0, NULL },
+	{ HTTP_DELETE, "/api/v1/documents/{id}", h, 0, NULL },
+	{ HTTP_GET, "/api/v1/documents/{id}/versions/{n}", h, 0, NULL },
 };
 #define N (sizeof(routes) / sizeof(routes[0]))
 
@@ -111,11 +111,11 @@ static void
 test_table_check(void **state)
 {
 	const struct route dup[] = {
-		{ HTTP_GET, "/a", h, 0 },
-		{ HTTP_GET, "/a", h, 0 },
+		{ HTTP_GET, "/a", h, 0, NULL },
+		{ HTTP_GET, "/a", h, 0, NULL },
 	};
-	const struct route nofn[] = { { HTTP_GET, "/a", NULL, 0 } };
-	const struct route badpat[] = { { HTTP_GET, "/a//b", h, 0 } };
+	const struct route nofn[] = { { HTTP_GET, "/a", NULL, 0, NULL } };
+	const struct route badpat[] = { { HTTP_GET, "/a//b", h, 0, NULL } };
 
 	(void)state;
 	assert_int_equal(router_check_table(routes, N), 0);

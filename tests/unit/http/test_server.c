@@ -48,11 +48,11 @@ route_param(struct request *req, struct response *res)
 }
 
 static const struct route routes[] = {
-	{ HTTP_POST, "/api/v1/echo", route_echo, ROUTE_JSON_BODY },
-	{ HTTP_GET, "/api/v1/slow", route_slow, 0 },
-	{ HTTP_GET, "/api/v1/fail", route_fail, 0 },
-	{ HTTP_GET, "/api/v1/things/{id}", route_param, 0 },
-	{ HTTP_GET, "/healthz", route_slow, ROUTE_NO_RATE_LIMIT },
+	{ HTTP_POST, "/api/v1/echo", route_echo, ROUTE_JSON_BODY, NULL },
+	{ HTTP_GET, "/api/v1/slow", route_slow, 0, NULL },
+	{ HTTP_GET, "/api/v1/fail", route_fail, 0, NULL },
+	{ HTTP_GET, "/api/v1/things/{id}", route_param, 0, NULL },
+	{ HTTP_GET, "/healthz", route_slow, ROUTE_NO_RATE_LIMIT, NULL },
 };
 
 struct fixture {
@@ -170,7 +170,7 @@ start(struct fixture *fx, const char *const *sets)
 	assert_int_equal(config_set(cfg, "server.rate_limit", "0", err, sizeof(err)), 0);
 	for (; sets != NULL && *sets != NULL; sets += 2)
 		assert_int_equal(config_set(cfg, sets[0], sets[1], err, sizeof(err)), 0);
-	srv = server_start(cfg, fx->dir, routes, sizeof(routes) / sizeof(routes[0]), &rc);
+	srv = server_start(cfg, fx->dir, routes, sizeof(routes) / sizeof(routes[0]), NULL, &rc);
 	assert_non_null(srv);
 	assert_int_equal(rc, 0);
 	assert_true(server_port(srv) > 0);
