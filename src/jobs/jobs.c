@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "auth/auth.h"
 #include "common/config.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -34,14 +35,29 @@ jobs_checkpoint(struct system *sys, struct vault_cache *cache, const char *reaso
 	return rc;
 }
 
+static int
+jobs_sweep_one(struct vault *v, void *arg)
+{
+	long removed = 0;
+	int rc = auth_vault_sweep(v, *(const int64_t *)arg, &removed);
+
+	if (removed > 0)
+		log_debug("tenant %s: %ld expired session(s), token(s) or link(s) removed",
+		    vault_tenant_id(v), removed);
+	return rc;
+}
+
 int
 jobs_purge(struct vault_cache *cache, unsigned retention_days)
 {
-	int64_t before = time_real_us() - (int64_t)retention_days * 86400 * 1000000;
+	int64_t now = time_real_us(), before = now - (int64_t)retention_days * 86400 * 1000000;
 	int rc = vault_cache_purge_all(cache, before);
 
 	if (rc != 0)
 		log_warnx("audit retention purge failed: %s", err_str(rc));
+	/* Expired credentials go on the same beat: nothing dead stays in a vault for long. */
+	if (vault_cache_foreach(cache, "credential sweep", jobs_sweep_one, &now) != 0)
+		log_warnx("sweeping expired sessions and links failed");
 	return rc;
 }
 

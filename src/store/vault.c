@@ -493,35 +493,55 @@ vault_collect_id(const struct tenant *t, void *arg)
 }
 
 int
-vault_cache_purge_all(struct vault_cache *c, int64_t before_us)
+vault_cache_foreach(struct vault_cache *c, const char *what,
+    int (*fn)(struct vault *v, void *arg), void *arg)
 {
 	struct system *sys = c->sys;
 	struct id_list ids = { NULL, 0, 0 };
-	long purged = 0;
 	int rc, r;
 
-	rc = system_audit_purge(sys, before_us, &purged);
-	if (purged > 0)
-		log_info("audit retention: %ld platform entr%s purged", purged,
-		    purged == 1 ? "y" : "ies");
 	system_lock(sys);
-	if ((r = tenant_list(sys, vault_collect_id, &ids)) != 0 && rc == 0)
-		rc = r;
+	rc = tenant_list(sys, vault_collect_id, &ids);
 	system_unlock(sys);
 	for (size_t i = 0; i < ids.n; i++) {
 		struct vault *v;
 
 		if ((r = vault_open(c, ids.ids[i], &v)) != 0) {
-			log_warnx("audit retention: tenant %s skipped: %s", ids.ids[i], err_str(r));
+			log_warnx("%s: tenant %s skipped: %s", what, ids.ids[i], err_str(r));
 			continue;
 		}
-		if ((r = vault_purge(v, before_us, &purged)) != 0 && rc == 0)
+		if ((r = fn(v, arg)) != 0 && rc == 0)
 			rc = r;
-		if (purged > 0)
-			log_info("audit retention: %ld entr%s of tenant %s purged", purged,
-			    purged == 1 ? "y" : "ies", ids.ids[i]);
 		vault_release(v);
 	}
 	free(ids.ids);
+	return rc;
+}
+
+static int
+vault_purge_one(struct vault *v, void *arg)
+{
+	long purged = 0;
+	int rc = vault_purge(v, *(const int64_t *)arg, &purged);
+
+	if (purged > 0)
+		log_info("audit retention: %ld entr%s of tenant %s purged", purged,
+		    purged == 1 ? "y" : "ies", vault_tenant_id(v));
+	return rc;
+}
+
+int
+vault_cache_purge_all(struct vault_cache *c, int64_t before_us)
+{
+	long purged = 0;
+	int rc, r;
+
+	rc = system_audit_purge(c->sys, before_us, &purged);
+	if (purged > 0)
+		log_info("audit retention: %ld platform entr%s purged", purged,
+		    purged == 1 ? "y" : "ies");
+	if ((r = vault_cache_foreach(c, "audit retention", vault_purge_one, &before_us)) != 0 &&
+	    rc == 0)
+		rc = r;
 	return rc;
 }
