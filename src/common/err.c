@@ -17,6 +17,7 @@ err_str(int err)
 	case ERR_PERM: return "permission problem";
 	case ERR_INTERNAL: return "internal error";
 	case ERR_BUSY: return "in use by another process";
+	case ERR_REFUSED: return "refused by a rule";
 	}
 	return "unknown error";
 }

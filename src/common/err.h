@@ -17,6 +17,8 @@ enum err {
 	ERR_PERM = -10,     /* unsafe file permissions or access refused */
 	ERR_INTERNAL = -11,
 	ERR_BUSY = -12,     /* held by another process (a running server, a rotation) */
+	ERR_REFUSED = -13,  /* a rule refused the change: the transaction rolls back and the
+	                       caller's result already says why */
 };
 
 /* Returns a static, human readable description of an error code. */
