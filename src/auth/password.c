@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "common/err.h"
+#include "common/utf8.h"
 
 #define PASSWORD_COMMON_MAX_BYTES 64   /* longest list entry, as scripts/build-common-passwords.sh keeps */
 #define PASSWORD_CONTEXT_MIN_CHARS 3
@@ -259,63 +260,6 @@ password_policy_from_json(const json_t *obj, struct password_policy *pol, char *
 	return 0;
 }
 
-/*
- * Decodes the UTF-8 sequence at s[*i] and advances *i. Returns the code point, or -1 for
- * anything RFC 3629 forbids: stray continuation bytes, overlong forms, surrogates, > U+10FFFF.
- */
-static long
-password_utf8_next(const unsigned char *s, size_t len, size_t *i)
-{
-	unsigned char c = s[*i];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-	long cp;
-
-	if (c < 0x80) {
-		(*i)++;
-		return c;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 1;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 2;
-		cp = c & 0x0f;
-		if (c == 0xe0)
-			lo = 0xa0;             /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;             /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 3;
-		cp = c & 0x07;
-		if (c == 0xf0)
-			lo = 0x90;             /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;             /* over U+10FFFF */
-	} else
-		return -1;
-	if (len - *i - 1 < n)
-		return -1;
-	for (size_t k = 1; k <= n; k++) {
-		unsigned char b = s[*i + k];
-
-		if (b < lo || b > hi)
-			return -1;
-		lo = 0x80;
-		hi = 0xbf;
-		cp = (cp << 6) | (b & 0x3f);
-	}
-	*i += n + 1;
-	return cp;
-}
-
-/* Control characters (Cc) and the Unicode line and paragraph separators. */
-static int
-password_is_control(long cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029;
-}
-
 static unsigned char
 password_lower(unsigned char c)
 {
@@ -422,14 +366,14 @@ password_check(const struct password_policy *pol, const struct password_context 
 		goto out;
 	}
 	while (i < len) {
-		long cp = password_utf8_next((const unsigned char *)pw, len, &i);
+		long cp = utf8_next((const unsigned char *)pw, len, &i);
 
 		if (cp < 0) {
 			r = "invalid_utf8";
 			password_set_msg(msg, msgsz, "The password is not valid UTF-8 text.");
 			goto out;
 		}
-		control |= password_is_control(cp);
+		control |= utf8_is_control(cp);
 		chars++;
 	}
 	if (control) {

@@ -17,6 +17,7 @@
 
 #include "common/config.h"
 #include "common/err.h"
+#include "common/utf8.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 
@@ -100,63 +101,11 @@ mail_curl_init(void)
 	mail_curl_status = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* Length (2..4) of the valid UTF-8 sequence at p, 0 when invalid. */
-static size_t
-mail_utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > (size_t)(end - p))
-		return 0;
-	cp = p[0] & (0x7fu >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * UTF-8 without controls (C0, DEL, C1). A body may hold tabs and line breaks; a header
- * may not, nor U+2028/U+2029, which some readers take for line breaks.
- */
+/* Headers may not hold line breaks (injection); bodies may hold tabs and line breaks. */
 static int
 mail_check_text(const char *s, size_t len, bool body)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-
-	while (p < end) {
-		size_t n;
-
-		if (*p < 0x80) {
-			if (*p == 0x7f || (*p < 0x20 &&
-			    !(body && (*p == '\t' || *p == '\n' || *p == '\r'))))
-				return ERR_INVALID;
-			p++;
-			continue;
-		}
-		if ((n = mail_utf8_len(p, end)) == 0)
-			return ERR_INVALID;
-		if (p[0] == 0xc2 && p[1] < 0xa0)
-			return ERR_INVALID;
-		if (!body && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
-			return ERR_INVALID;
-		p += n;
-	}
-	return 0;
+	return utf8_check(s, len, body ? UTF8_LINES : 0, NULL);
 }
 
 static bool
