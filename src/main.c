@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	  "new data key; vault and blobs re-encrypted" },
 	{ "user", cmd_user, "user add --tenant SLUG --email EMAIL [--role ROLE]",
 	  "invite a user: prints a single-use link to choose a password" },
+	{ "import", cmd_import, "import --tenant SLUG PATH [--language L] [--dry-run] [--json]",
+	  "import a folder of Markdown and text files as documents" },
 	{ "key", cmd_key, "key rotate-master", "new master key; every tenant key re-wrapped" },
 	{ "audit", cmd_audit, "audit verify [--tenant SLUG]",
 	  "check a tamper-evident audit trail; exit 1 at the first broken entry" },

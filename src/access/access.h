@@ -53,6 +53,31 @@ int access_perms_from_json(const json_t *arr, uint64_t *mask, char *msg, size_t 
 json_t *access_pages_to_json(uint64_t mask);
 int access_pages_from_json(const json_t *arr, uint64_t *mask, char *msg, size_t msgsz);
 
+/*
+ * Tag visibility (I8), the one rule, written once as SQL so that every list, read, version,
+ * search and count applies it inside its query (never by filtering results afterwards):
+ *
+ *   A tag is hidden from a user when a grant denies it to the user or to one of the user's
+ *   roles, or when the tag is restricted and no grant allows it to the user or one of their
+ *   roles. A document is visible when none of its tags is hidden (so an untagged document,
+ *   or one with only unrestricted tags, is visible to everyone with documents.read).
+ *   Deny wins over allow; a user grant and a role grant count the same.
+ *
+ * Use: "WITH " ACCESS_HIDDEN_TAGS " SELECT ... FROM documents d WHERE " ACCESS_VISIBLE("d"),
+ * binding the caller's user id to the named parameter :uid.
+ */
+#define ACCESS_GRANT_SUBJECT \
+	"((g.subject_kind = 'user' AND g.subject_id = :uid) OR (g.subject_kind = 'role' AND " \
+	"g.subject_id IN (SELECT role_id FROM user_roles WHERE user_id = :uid)))"
+#define ACCESS_HIDDEN_TAGS \
+	"hidden_tags(tag_id) AS (SELECT t.id FROM tags t WHERE EXISTS (SELECT 1 FROM " \
+	"tag_grants g WHERE g.tag_id = t.id AND g.effect = 'deny' AND " ACCESS_GRANT_SUBJECT \
+	") OR (t.restricted = 1 AND NOT EXISTS (SELECT 1 FROM tag_grants g WHERE " \
+	"g.tag_id = t.id AND g.effect = 'allow' AND " ACCESS_GRANT_SUBJECT ")))"
+#define ACCESS_VISIBLE(alias) \
+	"NOT EXISTS (SELECT 1 FROM document_tags vt WHERE vt.document_id = " alias ".id AND " \
+	"vt.tag_id IN (SELECT tag_id FROM hidden_tags))"
+
 enum access_decision {
 	ACCESS_ALLOW = 0,
 	ACCESS_DENY_UNAUTHENTICATED,    /* 401 */

@@ -11,7 +11,7 @@ struct config;
 struct system;
 struct vault_cache;
 struct auth;
-struct auth_result;
+struct result;
 
 extern const struct route api_routes[];
 extern const size_t api_nroutes;
@@ -28,8 +28,8 @@ struct app {
 int api_guard_before(void *app, struct request *req, struct response *res,
     const struct route *route);
 void api_guard_after(void *app, struct request *req, struct response *res);
-/* Turns an auth result into the response (error body, session cookie); clears r. */
-int api_reply(struct request *req, struct response *res, struct auth_result *r, int rc);
+/* Turns a domain result into the response (error body, session cookie); clears r. */
+int api_result(struct request *req, struct response *res, struct result *r, int rc);
 /* A string field of the JSON body of at most max bytes; NULL when absent or not a string. */
 const char *api_string(const struct request *req, const char *name, size_t max);
 /* 1 when the body has only the allowed fields (NULL-terminated list); else answers 400. */
@@ -62,6 +62,41 @@ int api_users_update(struct request *req, struct response *res);
 int api_users_unlock(struct request *req, struct response *res);
 int api_settings_auth_get(struct request *req, struct response *res);
 int api_settings_auth_put(struct request *req, struct response *res);
+
+/* documents.c */
+int api_documents_list(struct request *req, struct response *res);
+int api_documents_create(struct request *req, struct response *res);
+int api_documents_get(struct request *req, struct response *res);
+int api_documents_update(struct request *req, struct response *res);
+int api_documents_delete(struct request *req, struct response *res);
+int api_versions_list(struct request *req, struct response *res);
+int api_versions_get(struct request *req, struct response *res);
+int api_versions_restore(struct request *req, struct response *res);
+int api_versions_diff(struct request *req, struct response *res);
+int api_trash_list(struct request *req, struct response *res);
+int api_trash_restore(struct request *req, struct response *res);
+int api_trash_purge(struct request *req, struct response *res);
+
+/* taxonomy.c */
+int api_tags_list(struct request *req, struct response *res);
+int api_tags_create(struct request *req, struct response *res);
+int api_tags_update(struct request *req, struct response *res);
+int api_tags_delete(struct request *req, struct response *res);
+int api_collections_list(struct request *req, struct response *res);
+int api_collections_create(struct request *req, struct response *res);
+int api_collections_update(struct request *req, struct response *res);
+int api_collections_delete(struct request *req, struct response *res);
+
+/* roles.c */
+int api_roles_list(struct request *req, struct response *res);
+int api_roles_get(struct request *req, struct response *res);
+int api_roles_create(struct request *req, struct response *res);
+int api_roles_update(struct request *req, struct response *res);
+int api_roles_delete(struct request *req, struct response *res);
+int api_role_grants_get(struct request *req, struct response *res);
+int api_role_grants_put(struct request *req, struct response *res);
+int api_user_grants_get(struct request *req, struct response *res);
+int api_user_grants_put(struct request *req, struct response *res);
 
 /* audit.c */
 int api_audit_query(struct request *req, struct response *res);

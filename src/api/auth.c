@@ -26,7 +26,7 @@ api_auth_login(struct request *req, struct response *res)
 {
 	static const char *const fields[] = { "tenant", "email", "password", "totp",
 	    "recovery_code", NULL };
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 	struct auth_login in = { 0 };
 	json_t *pw;
 
@@ -49,7 +49,7 @@ api_auth_login(struct request *req, struct response *res)
 		return api_bad(res, "recovery_code must be a string.");
 	in.source = req->remote;
 	in.addr = req->addr;
-	return api_reply(req, res, &r, auth_login(api_auth(req), &in, &r));
+	return api_result(req, res, &r, auth_login(api_auth(req), &in, &r));
 }
 
 int
@@ -69,7 +69,7 @@ int
 api_auth_password(struct request *req, struct response *res)
 {
 	static const char *const fields[] = { "current", "new", NULL };
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 	json_t *cur, *next;
 
 	if (!api_fields_ok(req, res, fields))
@@ -82,7 +82,7 @@ api_auth_password(struct request *req, struct response *res)
 	    json_string_length(next) > PASSWORD_MAX_BYTES)
 		return response_error(res, 422, "password_rejected",
 		    "The password is longer than any accepted password.");
-	return api_reply(req, res, &r, auth_password_change(api_auth(req), req->vault,
+	return api_result(req, res, &r, auth_password_change(api_auth(req), req->vault,
 	    req->identity, json_string_value(cur), json_string_length(cur),
 	    json_string_value(next), json_string_length(next), req->remote, &r));
 }
@@ -91,7 +91,7 @@ int
 api_auth_reset_request(struct request *req, struct response *res)
 {
 	static const char *const fields[] = { "tenant", "email", NULL };
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 	const char *tenant, *email;
 
 	if (!api_fields_ok(req, res, fields))
@@ -100,7 +100,7 @@ api_auth_reset_request(struct request *req, struct response *res)
 	email = api_string(req, "email", ACCESS_EMAIL_MAX);
 	if (tenant == NULL || email == NULL)
 		return api_bad(res, "tenant and email are required strings.");
-	return api_reply(req, res, &r, auth_reset_request(api_auth(req), tenant, email,
+	return api_result(req, res, &r, auth_reset_request(api_auth(req), tenant, email,
 	    req->remote, req->addr, &r));
 }
 
@@ -109,7 +109,7 @@ static int
 api_link(struct request *req, struct response *res, int invitation)
 {
 	static const char *const fields[] = { "token", "password", NULL };
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 	const char *token;
 	json_t *pw;
 	int rc;
@@ -128,7 +128,7 @@ api_link(struct request *req, struct response *res, int invitation)
 	    json_string_length(pw), req->remote, req->addr, &r) :
 	    auth_reset(api_auth(req), token, json_string_value(pw), json_string_length(pw),
 	    req->remote, req->addr, &r);
-	return api_reply(req, res, &r, rc);
+	return api_result(req, res, &r, rc);
 }
 
 int
@@ -146,9 +146,9 @@ api_invitations_accept(struct request *req, struct response *res)
 int
 api_auth_totp_enroll(struct request *req, struct response *res)
 {
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 
-	return api_reply(req, res, &r, auth_totp_enroll(api_auth(req), req->vault, req->identity,
+	return api_result(req, res, &r, auth_totp_enroll(api_auth(req), req->vault, req->identity,
 	    req->remote, &r));
 }
 
@@ -156,14 +156,14 @@ int
 api_auth_totp_confirm(struct request *req, struct response *res)
 {
 	static const char *const fields[] = { "code", NULL };
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 	const char *code;
 
 	if (!api_fields_ok(req, res, fields))
 		return 0;
 	if ((code = api_string(req, "code", API_TOTP_MAX)) == NULL)
 		return api_bad(res, "code is a required string.");
-	return api_reply(req, res, &r, auth_totp_confirm(api_auth(req), req->vault,
+	return api_result(req, res, &r, auth_totp_confirm(api_auth(req), req->vault,
 	    req->identity, code, req->remote, req->addr, &r));
 }
 
@@ -171,7 +171,7 @@ int
 api_auth_totp_remove(struct request *req, struct response *res)
 {
 	static const char *const fields[] = { "password", NULL };
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 	json_t *pw;
 
 	if (!api_fields_ok(req, res, fields))
@@ -179,41 +179,41 @@ api_auth_totp_remove(struct request *req, struct response *res)
 	pw = json_object_get(req->json, "password");
 	if (!json_is_string(pw) || json_string_length(pw) > PASSWORD_MAX_BYTES)
 		return api_bad(res, "password is a required string.");
-	return api_reply(req, res, &r, auth_totp_remove(api_auth(req), req->vault,
+	return api_result(req, res, &r, auth_totp_remove(api_auth(req), req->vault,
 	    req->identity, json_string_value(pw), json_string_length(pw), req->remote, &r));
 }
 
 int
 api_me(struct request *req, struct response *res)
 {
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 
-	return api_reply(req, res, &r, auth_me(api_auth(req), req->vault, req->identity, &r));
+	return api_result(req, res, &r, auth_me(api_auth(req), req->vault, req->identity, &r));
 }
 
 int
 api_tokens_list(struct request *req, struct response *res)
 {
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 
-	return api_reply(req, res, &r, auth_tokens_list(api_auth(req), req->vault, req->identity,
+	return api_result(req, res, &r, auth_tokens_list(api_auth(req), req->vault, req->identity,
 	    &r));
 }
 
 int
 api_tokens_create(struct request *req, struct response *res)
 {
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 
-	return api_reply(req, res, &r, auth_token_create(api_auth(req), req->vault,
+	return api_result(req, res, &r, auth_token_create(api_auth(req), req->vault,
 	    req->identity, req->json, req->remote, &r));
 }
 
 int
 api_tokens_revoke(struct request *req, struct response *res)
 {
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 
-	return api_reply(req, res, &r, auth_token_revoke(api_auth(req), req->vault,
+	return api_result(req, res, &r, auth_token_revoke(api_auth(req), req->vault,
 	    req->identity, req->params[0], req->remote, &r));
 }

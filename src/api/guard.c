@@ -125,10 +125,10 @@ api_fields_ok(const struct request *req, struct response *res, const char *const
 }
 
 int
-api_reply(struct request *req, struct response *res, struct auth_result *r, int rc)
+api_result(struct request *req, struct response *res, struct result *r, int rc)
 {
 	if (rc != 0) {
-		auth_result_clear(r);
+		result_clear(r);
 		return rc;
 	}
 	if (r->cookie[0] != '\0') {
@@ -136,7 +136,7 @@ api_reply(struct request *req, struct response *res, struct auth_result *r, int 
 		    2;
 		char *c = arena_alloc(req->arena, n);
 		if (c == NULL) {
-			auth_result_clear(r);
+			result_clear(r);
 			return ERR_NOMEM;
 		}
 		snprintf(c, n, "%s=%s%s", AUTH_SESSION_COOKIE, r->cookie, API_COOKIE_ATTRS);
@@ -156,6 +156,6 @@ api_reply(struct request *req, struct response *res, struct auth_result *r, int 
 		rc = response_json(res, r->status, r->body);
 		r->body = NULL;
 	}
-	auth_result_clear(r);
+	result_clear(r);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access/roles.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -237,7 +238,7 @@ auth_users_list_tx(sqlite3 *db, void *arg)
 }
 
 int
-auth_users_list(struct auth *a, struct vault *v, struct auth_result *r)
+auth_users_list(struct auth *a, struct vault *v, struct result *r)
 {
 	struct auth_list l = { json_array() };
 	int rc;
@@ -254,46 +255,40 @@ auth_users_list(struct auth *a, struct vault *v, struct auth_result *r)
 	return r->body ? 0 : ERR_NOMEM;
 }
 
-/* Active admins other than user_id: the last one may not be disabled or demoted. */
-static int
-auth_other_admins(sqlite3 *db, const char *user_id)
-{
-	sqlite3_stmt *st = NULL;
-	int n = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM users u JOIN user_roles ur ON "
-	    "ur.user_id = u.id WHERE ur.role_id = 'admin' AND u.status = 'active' AND u.id <> ?1",
-	    -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 struct auth_update {
 	struct auth *a;
 	struct vault *v;
 	const struct identity *by;
 	const char *user_id, *source;
 	const json_t *body;
-	struct auth_result *r;
+	struct result *r;
 };
 
-static int
-auth_role_exists(sqlite3 *db, const char *role)
+int
+auth_role_check(sqlite3 *db, const char *role, const struct identity *by)
 {
 	sqlite3_stmt *st = NULL;
-	int found;
+	json_t *p = NULL;
+	uint64_t perms = 0;
+	char msg[120];
+	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM roles WHERE id = ?1", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT permissions FROM roles WHERE id = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
 	sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		p = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
 	sqlite3_finalize(st);
-	return found;
+	if (rc != SQLITE_ROW)
+		return ERR_NOTFOUND;
+	rc = p != NULL ? access_perms_from_json(p, &perms, msg, sizeof(msg)) : ERR_INVALID;
+	json_decref(p);
+	if (rc != 0)
+		return rc;
+	/* Nobody hands out more than they hold: users.manage is not a way to roles.manage. */
+	return by == NULL || (perms & ~by->perms) == 0 ? 0 : ERR_PERM;
 }
 
 static int
@@ -305,7 +300,7 @@ auth_user_update_tx(sqlite3 *db, void *arg)
 	const json_t *roles = json_object_get(x->body, "roles");
 	const json_t *name = json_object_get(x->body, "name");
 	int64_t now = time_real_us();
-	int admin_after, was_admin, rc;
+	int rc;
 	uint64_t perms, pages;
 	int req;
 	json_t *before = NULL, *changes = json_object();
@@ -316,46 +311,31 @@ auth_user_update_tx(sqlite3 *db, void *arg)
 		return ERR_NOMEM;
 	if (auth_user_load(db, "id", x->user_id, &u) != 0) {
 		json_decref(changes);
-		return auth_fail(x->r, 404, "not_found", "No such user.");
+		return result_fail(x->r, 404, "not_found", "No such user.");
 	}
 	if (auth_user_roles(db, u.id, &perms, &pages, &req, &before) != 0) {
 		json_decref(changes);
 		return ERR_INTERNAL;
 	}
 	/* Every refusal comes before the first change: a refused call changes nothing. */
-	json_array_foreach(roles, i, it)
-		if (!auth_role_exists(db, json_string_value(it))) {
+	json_array_foreach(roles, i, it) {
+		rc = auth_role_check(db, json_string_value(it), x->by);
+		if (rc != 0) {
 			json_decref(before);
 			json_decref(changes);
-			return auth_fail(x->r, 422, "unknown_role", "A role in the list does not "
+			if (rc == ERR_PERM)
+				return result_fail(x->r, 403, "role_above_yours", "You cannot give a role "
+				    "with permissions you do not hold yourself.");
+			return result_fail(x->r, 422, "unknown_role", "A role in the list does not "
 			    "exist.");
 		}
-	was_admin = 0;
-	json_array_foreach(before, i, it)
-		if (strcmp(json_string_value(it), "admin") == 0)
-			was_admin = 1;
-	admin_after = was_admin;
-	if (roles != NULL) {
-		admin_after = 0;
-		json_array_foreach(roles, i, it)
-			if (strcmp(json_string_value(it), "admin") == 0)
-				admin_after = 1;
-	}
-	if (status != NULL && strcmp(json_string_value(status), "active") != 0)
-		admin_after = 0;
-	if (was_admin && !admin_after && strcmp(u.status, "active") == 0 &&
-	    auth_other_admins(db, u.id) == 0) {
-		json_decref(before);
-		json_decref(changes);
-		return auth_fail(x->r, 409, "last_admin",
-		    "This is the last active admin of the tenant; appoint another one first.");
 	}
 	if (status != NULL) {
 		const char *s = json_string_value(status);
 		if (strcmp(u.status, "invited") == 0 && strcmp(s, "active") == 0) {
 			json_decref(before);
 			json_decref(changes);
-			return auth_fail(x->r, 422, "invitation_pending",
+			return result_fail(x->r, 422, "invitation_pending",
 			    "An invited user becomes active by accepting the invitation.");
 		}
 		if ((rc = auth_exec_bind(db, "UPDATE users SET status = ?2, updated = ?3 WHERE "
@@ -390,6 +370,12 @@ auth_user_update_tx(sqlite3 *db, void *arg)
 	}
 	json_decref(before);
 	before = NULL;
+	/* Checked on the result, whatever the change was: someone must still administer. */
+	if (!access_admin_remains(db)) {
+		json_decref(changes);
+		return result_refuse(x->r, 409, "last_admin", "After this change nobody could manage "
+		    "users and roles; appoint another admin first.");
+	}
 	if ((rc = auth_audit(x->v, db, "user.update", x->by->user_id, x->source, u.id,
 	    AUDIT_SUCCESS, changes)) != 0)
 		return rc;
@@ -406,28 +392,28 @@ fail:
 }
 
 static int
-auth_user_update_check(const json_t *body, struct auth_result *r)
+auth_user_update_check(const json_t *body, struct result *r)
 {
 	const char *k;
 	json_t *v;
 
 	if (!json_is_object(body) || json_object_size(body) == 0)
-		return auth_fail(r, 400, "bad_request", "Send an object with status, roles or name.");
+		return result_fail(r, 400, "bad_request", "Send an object with status, roles or name.");
 	json_object_foreach((json_t *)body, k, v) {
 		if (strcmp(k, "status") == 0) {
 			if (!json_is_string(v) || (strcmp(json_string_value(v), "active") != 0 &&
 			    strcmp(json_string_value(v), "disabled") != 0))
-				return auth_fail(r, 400, "bad_request",
+				return result_fail(r, 400, "bad_request",
 				    "status must be \"active\" or \"disabled\".");
 		} else if (strcmp(k, "roles") == 0) {
 			size_t i;
 			json_t *it;
 			if (!json_is_array(v) || json_array_size(v) > 32)
-				return auth_fail(r, 400, "bad_request",
+				return result_fail(r, 400, "bad_request",
 				    "roles must be an array of at most 32 role ids.");
 			json_array_foreach(v, i, it)
 				if (!json_is_string(it) || json_string_length(it) > 64)
-					return auth_fail(r, 400, "bad_request",
+					return result_fail(r, 400, "bad_request",
 					    "roles must be an array of role ids.");
 		} else if (strcmp(k, "name") == 0) {
 			const char *s = json_is_string(v) ? json_string_value(v) : NULL;
@@ -435,10 +421,10 @@ auth_user_update_check(const json_t *body, struct auth_result *r)
 			    strcspn(s, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e"
 			    "\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f")
 			    != strlen(s))
-				return auth_fail(r, 400, "bad_request", "name must be a string of at "
+				return result_fail(r, 400, "bad_request", "name must be a string of at "
 				    "most 200 bytes without control characters.");
 		} else
-			return auth_fail(r, 400, "unknown_field",
+			return result_fail(r, 400, "unknown_field",
 			    "Only status, roles and name can be changed.");
 	}
 	return 1;
@@ -446,13 +432,15 @@ auth_user_update_check(const json_t *body, struct auth_result *r)
 
 int
 auth_user_update(struct auth *a, struct vault *v, const struct identity *by,
-    const char *user_id, const json_t *body, const char *source, struct auth_result *r)
+    const char *user_id, const json_t *body, const char *source, struct result *r)
 {
 	struct auth_update x = { a, v, by, user_id, source, body, r };
+	int rc;
 
 	if (auth_user_update_check(body, r) != 1)
 		return 0;
-	return vault_write(v, auth_user_update_tx, &x);
+	rc = vault_write(v, auth_user_update_tx, &x);
+	return rc == ERR_REFUSED ? 0 : rc;
 }
 
 static int
@@ -464,7 +452,7 @@ auth_user_unlock_tx(sqlite3 *db, void *arg)
 	int rc;
 
 	if (auth_user_load(db, "id", x->user_id, &u) != 0)
-		return auth_fail(x->r, 404, "not_found", "No such user.");
+		return result_fail(x->r, 404, "not_found", "No such user.");
 	if ((rc = auth_exec_bind(db, "UPDATE users SET failed_logins = 0, lockouts = 0, "
 	    "locked_until = 0, updated = ?3 WHERE id = ?1", u.id, NULL, now)) != 0 ||
 	    (rc = auth_audit(x->v, db, "user.unlock", x->by->user_id, x->source, u.id,
@@ -478,7 +466,7 @@ auth_user_unlock_tx(sqlite3 *db, void *arg)
 
 int
 auth_user_unlock(struct auth *a, struct vault *v, const struct identity *by,
-    const char *user_id, const char *source, struct auth_result *r)
+    const char *user_id, const char *source, struct result *r)
 {
 	struct auth_update x = { a, v, by, user_id, source, NULL, r };
 

@@ -66,31 +66,15 @@ auth_free(struct auth *a)
 	free(a);
 }
 
-void
-auth_result_clear(struct auth_result *r)
-{
-	json_decref(r->body);
-	sodium_memzero(r, sizeof(*r));
-}
-
 int
-auth_fail(struct auth_result *r, int status, const char *code, const char *message)
-{
-	r->status = status;
-	r->code = code;
-	snprintf(r->message, sizeof(r->message), "%s", message);
-	return 0;
-}
-
-int
-auth_throttle_ok(struct auth *a, const unsigned char *addr, struct auth_result *r)
+auth_throttle_ok(struct auth *a, const unsigned char *addr, struct result *r)
 {
 	unsigned retry = 1;
 
 	if (addr == NULL || ratelimit_peek(a->failures, addr, time_mono_ns(), &retry))
 		return 1;
 	r->retry_after = retry;
-	auth_fail(r, 429, "too_many_failures",
+	result_fail(r, 429, "too_many_failures",
 	    "Too many failed attempts from this address; retry later.");
 	return 0;
 }
@@ -122,7 +106,7 @@ auth_policy_to_json(const struct auth_policy *p)
 
 	if (pw == NULL)
 		return NULL;
-	return json_pack("{s:o, s:i, s:i}", "password", pw, "lockout_threshold",
+	return json_pack("{s:o, s:I, s:I}", "password", pw, "lockout_threshold",
 	    (json_int_t)p->lockout_threshold, "password_renewal_days", (json_int_t)p->renewal_days);
 }
 
@@ -154,7 +138,17 @@ auth_policy_from_json(const json_t *obj, const struct auth_policy *cur, struct a
 		return ERR_INVALID;
 	}
 	json_object_foreach((json_t *)obj, k, v) {
-		if (strcmp(k, "password") == 0)
+		if (strcmp(k, "password") == 0 && json_is_object(v)) {
+			/* Like the top level, fields left out keep their current values. */
+			json_t *merged = password_policy_to_json(&p.password);
+			if (merged == NULL || json_object_update(merged, v) != 0) {
+				json_decref(merged);
+				snprintf(msg, msgsz, "Out of memory.");
+				return ERR_NOMEM;
+			}
+			rc = password_policy_from_json(merged, &p.password, msg, msgsz);
+			json_decref(merged);
+		} else if (strcmp(k, "password") == 0)
 			rc = password_policy_from_json(v, &p.password, msg, msgsz);
 		else if (strcmp(k, "lockout_threshold") == 0)
 			rc = auth_uint_field(v, k, 1, 100, &p.lockout_threshold, msg, msgsz);
@@ -233,8 +227,11 @@ auth_policy_save_tx(sqlite3 *db, void *arg)
 		rc = db_err(rc);
 		goto out;
 	}
+	/* The trail refuses keys that name secrets ("password..."): the rules go under others. */
 	rc = auth_audit(s->v, db, "settings.auth_policy.update", s->by->user_id, s->source,
-	    "auth_policy", AUDIT_SUCCESS, json_deep_copy(j));
+	    "auth_policy", AUDIT_SUCCESS, json_pack("{s:O, s:I, s:I}", "rules",
+	    json_object_get(j, "password"), "lockout_threshold",
+	    (json_int_t)s->p->lockout_threshold, "renewal_days", (json_int_t)s->p->renewal_days));
 out:
 	sqlite3_finalize(st);
 	free(text);

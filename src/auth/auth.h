@@ -18,6 +18,7 @@
 
 #include "access/access.h"
 #include "auth/password.h"
+#include "common/result.h"
 
 struct config;
 struct system;
@@ -58,17 +59,7 @@ int auth_policy_from_json(const json_t *obj, const struct auth_policy *cur,
 int auth_policy_save(struct auth *a, struct vault *v, const struct identity *by,
     const char *source, const struct auth_policy *p);
 
-/* What a call into auth answers: an HTTP status, an error code and message when it failed,
- * and a JSON body (owned) when it succeeded. */
-struct auth_result {
-	int status;
-	const char *code;               /* snake_case, static */
-	char message[240];
-	json_t *body;
-	unsigned retry_after;
-	char cookie[AUTH_CREDENTIAL_MAX];   /* a new session credential to set, or "" */
-};
-void auth_result_clear(struct auth_result *r);
+/* Calls answer through struct result (common/result.h): refusals are in it. */
 
 struct auth_login {
 	const char *tenant;             /* slug */
@@ -87,7 +78,7 @@ struct auth_login {
  * second factor; 429 when the address made too many failures. Success: 200 with
  * {user, csrf_token, password_expired, two_factor_required} and r->cookie set.
  */
-int auth_login(struct auth *a, const struct auth_login *in, struct auth_result *r);
+int auth_login(struct auth *a, const struct auth_login *in, struct result *r);
 
 /*
  * Resolves a session cookie or an API token (exactly one of them non-NULL) into id and
@@ -103,15 +94,15 @@ int auth_logout(struct auth *a, struct vault *v, const struct identity *id, cons
  * sessions and gives the caller a new one (r->cookie) when signed in by session. */
 int auth_password_change(struct auth *a, struct vault *v, const struct identity *id,
     const char *current, size_t current_len, const char *next, size_t next_len,
-    const char *source, struct auth_result *r);
+    const char *source, struct result *r);
 
 /* Always 202 with the same body, whether the account exists; an active account gets a
  * mail with a single-use link valid auth.reset_minutes. */
 int auth_reset_request(struct auth *a, const char *tenant, const char *email,
-    const char *source, const unsigned char *addr, struct auth_result *r);
+    const char *source, const unsigned char *addr, struct result *r);
 /* Uses a reset link: sets the password (policy applies), unlocks, ends every session. */
 int auth_reset(struct auth *a, const char *token, const char *password, size_t len,
-    const char *source, const unsigned char *addr, struct auth_result *r);
+    const char *source, const unsigned char *addr, struct result *r);
 
 /*
  * Invites email with a role (an invited account is created): mails a single-use link
@@ -120,38 +111,38 @@ int auth_reset(struct auth *a, const char *token, const char *password, size_t l
  */
 int auth_invite(struct auth *a, struct vault *v, const struct identity *by, const char *source,
     const char *email, const char *role, char *link_out, size_t link_outsz,
-    struct auth_result *r);
+    struct result *r);
 /* Accepts an invitation: the user sets a password under the tenant's policy. */
 int auth_invitation_accept(struct auth *a, const char *token, const char *password, size_t len,
-    const char *source, const unsigned char *addr, struct auth_result *r);
+    const char *source, const unsigned char *addr, struct result *r);
 
 /* Two-factor: enrol (returns the secret once, otpauth URI and SVG QR code), confirm with a
  * code (returns the 10 recovery codes once), remove (needs the password). */
 int auth_totp_enroll(struct auth *a, struct vault *v, const struct identity *id,
-    const char *source, struct auth_result *r);
+    const char *source, struct result *r);
 int auth_totp_confirm(struct auth *a, struct vault *v, const struct identity *id,
-    const char *code, const char *source, const unsigned char *addr, struct auth_result *r);
+    const char *code, const char *source, const unsigned char *addr, struct result *r);
 int auth_totp_remove(struct auth *a, struct vault *v, const struct identity *id,
-    const char *password, size_t len, const char *source, struct auth_result *r);
+    const char *password, size_t len, const char *source, struct result *r);
 
 /* API tokens of the caller: list, create (the token is in the answer, once), revoke. */
 int auth_tokens_list(struct auth *a, struct vault *v, const struct identity *id,
-    struct auth_result *r);
+    struct result *r);
 int auth_token_create(struct auth *a, struct vault *v, const struct identity *id,
-    const json_t *body, const char *source, struct auth_result *r);
+    const json_t *body, const char *source, struct result *r);
 int auth_token_revoke(struct auth *a, struct vault *v, const struct identity *id,
-    const char *token_id, const char *source, struct auth_result *r);
+    const char *token_id, const char *source, struct result *r);
 
 /* The caller: {user, tenant, permissions, pages, two_factor, password_expired, via}. */
-int auth_me(struct auth *a, struct vault *v, const struct identity *id, struct auth_result *r);
+int auth_me(struct auth *a, struct vault *v, const struct identity *id, struct result *r);
 
 /* User administration (users.manage). */
-int auth_users_list(struct auth *a, struct vault *v, struct auth_result *r);
+int auth_users_list(struct auth *a, struct vault *v, struct result *r);
 /* {status: "active"|"disabled", roles: [...], name} — the last active admin stays. */
 int auth_user_update(struct auth *a, struct vault *v, const struct identity *by,
-    const char *user_id, const json_t *body, const char *source, struct auth_result *r);
+    const char *user_id, const json_t *body, const char *source, struct result *r);
 int auth_user_unlock(struct auth *a, struct vault *v, const struct identity *by,
-    const char *user_id, const char *source, struct auth_result *r);
+    const char *user_id, const char *source, struct result *r);
 
 /* Periodic clean-up: expired sessions, links and tokens (background job). */
 int auth_vault_sweep(struct vault *v, int64_t now_us, long *removed);

@@ -41,15 +41,16 @@ int auth_user_load(sqlite3 *db, const char *by, const char *value, struct auth_u
  * role ids as a JSON array (when names is given). */
 int auth_user_roles(sqlite3 *db, const char *user_id, uint64_t *perms, uint64_t *pages,
     int *require_2fa, json_t **names);
+/* 0 when role exists and by (NULL: the command line) holds every permission it grants;
+ * ERR_NOTFOUND for no such role, ERR_PERM when it grants more than by holds. */
+int auth_role_check(sqlite3 *db, const char *role, const struct identity *by);
 /* Lower-cases an e-mail into out (ASCII letters only: the domain and most local parts). */
 int auth_email_key(const char *email, char *out, size_t outsz);
 /* Appends ev to the vault's trail inside a write callback. */
 int auth_audit(const struct vault *v, sqlite3 *db, const char *event, const char *actor,
     const char *source, const char *target, enum audit_outcome outcome, json_t *detail_owned);
-/* Fills r with an error (status, code, message). Returns 0: the call itself worked. */
-int auth_fail(struct auth_result *r, int status, const char *code, const char *message);
 /* 1 when addr may still fail (per-address throttle), else fills r with 429. */
-int auth_throttle_ok(struct auth *a, const unsigned char *addr, struct auth_result *r);
+int auth_throttle_ok(struct auth *a, const unsigned char *addr, struct result *r);
 void auth_throttle_failed(struct auth *a, const unsigned char *addr);
 /* The user's password history hashes, newest first (current hash first), for the policy. */
 int auth_password_history(sqlite3 *db, const char *user_id, const char *current,

@@ -27,9 +27,9 @@
 
 /* The same answer for every kind of bad credential (ASVS 6.3.8, no enumeration). */
 static int
-auth_invalid_credentials(struct auth_result *r)
+auth_invalid_credentials(struct result *r)
 {
-	return auth_fail(r, 401, "invalid_credentials",
+	return result_fail(r, 401, "invalid_credentials",
 	    "The tenant, e-mail or password is not right, or the account cannot sign in now.");
 }
 
@@ -42,7 +42,7 @@ struct auth_login_tx {
 	int found, password_ok;
 	char rehash[PASSWORD_HASH_MAX];
 	char tenant_id[33];
-	struct auth_result *r;
+	struct result *r;
 	/* outcomes for after the commit */
 	int failed, locked_now;
 	int64_t locked_until;
@@ -181,7 +181,7 @@ auth_login_write(sqlite3 *db, void *arg)
 	if (u->has_totp) {
 		int64_t step = 0;
 		if (in->totp == NULL && in->recovery_code == NULL)
-			return auth_fail(x->r, 401, "totp_required",
+			return result_fail(x->r, 401, "totp_required",
 			    "Enter the code of your authenticator app (or a recovery code).");
 		if (in->totp != NULL) {
 			rc = totp_verify(u->totp_secret, TOTP_SECRET_BYTES, in->totp, now / 1000000,
@@ -192,7 +192,7 @@ auth_login_write(sqlite3 *db, void *arg)
 			factor = "recovery_code";
 		}
 		if (rc != 0) {
-			auth_fail(x->r, 401, "totp_invalid", "The code is not valid (codes are "
+			result_fail(x->r, 401, "totp_invalid", "The code is not valid (codes are "
 			    "accepted once, for 30 seconds after they change).");
 			return auth_count_failure(x, db, in->totp ? "wrong_totp" :
 			    "wrong_recovery_code", now);
@@ -265,7 +265,7 @@ auth_lockout_mail(struct auth *a, const struct auth_user *u, int64_t until, cons
 }
 
 int
-auth_login(struct auth *a, const struct auth_login *in, struct auth_result *r)
+auth_login(struct auth *a, const struct auth_login *in, struct result *r)
 {
 	struct auth_login_tx *x;
 	struct vault *v = NULL;
@@ -331,7 +331,7 @@ struct auth_setpw {
 	const char *kind;               /* "invitation", "reset" or NULL for a change */
 	const char *source;
 	const struct identity *id;
-	struct auth_result *r;
+	struct result *r;
 	int link_ok;
 	char csrf[64];
 };
@@ -382,7 +382,7 @@ auth_setpw_prepare(struct auth_setpw *x, const char *pw, size_t len)
 		prev[i] = x->history[i];
 	rc = password_check(&x->policy.password, &ctx, pw, len, &rule, msg, sizeof(msg));
 	if (rc == ERR_INVALID) {
-		auth_fail(x->r, 422, "password_rejected", msg);
+		result_fail(x->r, 422, "password_rejected", msg);
 		x->r->body = json_pack("{s:s}", "rule", rule ? rule : "invalid");
 		return 1;
 	}
@@ -413,7 +413,7 @@ auth_setpw_write(sqlite3 *db, void *arg)
 		if (rc != SQLITE_DONE)
 			return db_err(rc);
 		if (sqlite3_changes(db) != 1)
-			return auth_fail(x->r, 400, "invalid_token",
+			return result_fail(x->r, 400, "invalid_token",
 			    "This link is not valid: it was used already, expired or never existed.");
 		/* Other links of the same kind for this user die with it. */
 		if (sqlite3_prepare_v2(db, "UPDATE auth_links SET used = ?3 WHERE user_id = ?1 AND "
@@ -428,7 +428,7 @@ auth_setpw_write(sqlite3 *db, void *arg)
 			return db_err(rc);
 		if (strcmp(x->kind, "invitation") == 0) {
 			if (strcmp(x->user.status, "invited") != 0)
-				return auth_fail(x->r, 400, "invalid_token",
+				return result_fail(x->r, 400, "invalid_token",
 				    "This link is not valid: it was used already, expired or never "
 				    "existed.");
 			if (sqlite3_prepare_v2(db, "UPDATE users SET status = 'active' WHERE id = ?1",
@@ -440,7 +440,7 @@ auth_setpw_write(sqlite3 *db, void *arg)
 			if (rc != SQLITE_DONE)
 				return db_err(rc);
 		} else if (strcmp(x->user.status, "active") != 0)
-			return auth_fail(x->r, 400, "invalid_token",
+			return result_fail(x->r, 400, "invalid_token",
 			    "This link is not valid: it was used already, expired or never existed.");
 	}
 	if ((rc = auth_password_store(db, x->user.id, x->hash, now)) != 0)
@@ -467,7 +467,7 @@ auth_setpw_write(sqlite3 *db, void *arg)
 
 static struct auth_setpw *
 auth_setpw_new(struct auth *a, struct vault *v, const char *kind, const char *source,
-    const struct identity *id, struct auth_result *r)
+    const struct identity *id, struct result *r)
 {
 	struct auth_setpw *x = sodium_malloc(sizeof(*x));
 
@@ -504,7 +504,7 @@ auth_setpw_refused(sqlite3 *db, void *arg)
 int
 auth_password_change(struct auth *a, struct vault *v, const struct identity *id,
     const char *current, size_t current_len, const char *next, size_t next_len,
-    const char *source, struct auth_result *r)
+    const char *source, struct result *r)
 {
 	struct auth_setpw *x = auth_setpw_new(a, v, NULL, source, id, r);
 	int rc;
@@ -518,7 +518,7 @@ auth_password_change(struct auth *a, struct vault *v, const struct identity *id,
 		goto out;
 	if (x->user.password_hash[0] == '\0' || password_verify(x->user.password_hash, current,
 	    current_len) != 0) {
-		auth_fail(r, 403, "wrong_password", "The current password is not right.");
+		result_fail(r, 403, "wrong_password", "The current password is not right.");
 		rc = vault_write(v, auth_setpw_refused, x);
 		goto out;
 	}
@@ -535,7 +535,7 @@ out:
 /* Invitation and reset links: the shared path from token to new password. */
 static int
 auth_link_use(struct auth *a, const char *kind, const char *token, const char *pw, size_t len,
-    const char *source, const unsigned char *addr, struct auth_result *r)
+    const char *source, const unsigned char *addr, struct result *r)
 {
 	struct auth_setpw *x = NULL;
 	struct vault *v = NULL;
@@ -551,7 +551,7 @@ auth_link_use(struct auth *a, const char *kind, const char *token, const char *p
 	    (rc = auth_open_tenant(a, tid, &v, x->tenant_id, x->tenant_name, x->tenant_slug)) ==
 	    ERR_NOTFOUND) {
 		auth_throttle_failed(a, addr);
-		auth_fail(r, 400, "invalid_token",
+		result_fail(r, 400, "invalid_token",
 		    "This link is not valid: it was used already, expired or never existed.");
 		rc = 0;
 		goto out;
@@ -564,7 +564,7 @@ auth_link_use(struct auth *a, const char *kind, const char *token, const char *p
 		goto out;
 	if (!x->link_ok) {
 		auth_throttle_failed(a, addr);
-		auth_fail(r, 400, "invalid_token",
+		result_fail(r, 400, "invalid_token",
 		    "This link is not valid: it was used already, expired or never existed.");
 		goto out;
 	}
@@ -581,14 +581,14 @@ out:
 
 int
 auth_reset(struct auth *a, const char *token, const char *password, size_t len,
-    const char *source, const unsigned char *addr, struct auth_result *r)
+    const char *source, const unsigned char *addr, struct result *r)
 {
 	return auth_link_use(a, "reset", token, password, len, source, addr, r);
 }
 
 int
 auth_invitation_accept(struct auth *a, const char *token, const char *password, size_t len,
-    const char *source, const unsigned char *addr, struct auth_result *r)
+    const char *source, const unsigned char *addr, struct result *r)
 {
 	return auth_link_use(a, "invitation", token, password, len, source, addr, r);
 }
@@ -665,7 +665,7 @@ auth_reset_request_tx(sqlite3 *db, void *arg)
 
 int
 auth_reset_request(struct auth *a, const char *tenant, const char *email, const char *source,
-    const unsigned char *addr, struct auth_result *r)
+    const unsigned char *addr, struct result *r)
 {
 	struct auth_reset_tx *x;
 	struct vault *v = NULL;
@@ -721,7 +721,7 @@ struct auth_invite_tx {
 	const char *email, *role, *source;
 	char user_id[33];
 	char secret[AUTH_SECRET_CHARS + 1];
-	struct auth_result *r;
+	struct result *r;
 	int send;
 };
 
@@ -738,17 +738,17 @@ auth_invite_tx(sqlite3 *db, void *arg)
 
 	rc = auth_user_load(db, "email", x->email, &u);
 	if (rc == 0 && strcmp(u.status, "invited") != 0)
-		return auth_fail(x->r, 409, "user_exists", "An account with this e-mail exists.");
+		return result_fail(x->r, 409, "user_exists", "An account with this e-mail exists.");
 	if (rc != 0 && rc != ERR_NOTFOUND)
 		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM roles WHERE id = ?1", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return ERR_INTERNAL;
-	sqlite3_bind_text(st, 1, x->role, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return auth_fail(x->r, 422, "unknown_role", "No role has this id.");
+	rc = auth_role_check(db, x->role, x->by);
+	if (rc == ERR_PERM)
+		return result_fail(x->r, 403, "role_above_yours", "You cannot give a role with "
+		    "permissions you do not hold yourself.");
+	if (rc == ERR_NOTFOUND || rc == ERR_INVALID)
+		return result_fail(x->r, 422, "unknown_role", "No role has this id.");
+	if (rc != 0)
+		return rc;
 	if (u.id[0] != '\0') {
 		/* Inviting again: the old links stop working, the role is the new one. */
 		snprintf(x->user_id, sizeof(x->user_id), "%s", u.id);
@@ -814,16 +814,16 @@ auth_invite_tx(sqlite3 *db, void *arg)
 int
 auth_invite(struct auth *a, struct vault *v, const struct identity *by, const char *source,
     const char *email, const char *role, char *link_out, size_t link_outsz,
-    struct auth_result *r)
+    struct result *r)
 {
 	struct auth_invite_tx *x;
 	char link[700];
 	int rc;
 
 	if (email == NULL || !mail_address_valid(email))
-		return auth_fail(r, 400, "invalid_email", "The e-mail address is not valid.");
+		return result_fail(r, 400, "invalid_email", "The e-mail address is not valid.");
 	if (role == NULL || strlen(role) > 64)
-		return auth_fail(r, 400, "bad_request", "role must be a role id.");
+		return result_fail(r, 400, "bad_request", "role must be a role id.");
 	if ((x = sodium_malloc(sizeof(*x))) == NULL)
 		return ERR_NOMEM;
 	memset(x, 0, sizeof(*x));

@@ -15,7 +15,7 @@ struct auth_mfa {
 	struct vault *v;
 	const struct identity *id;
 	const char *source, *code;
-	struct auth_result *r;
+	struct result *r;
 	unsigned char secret[TOTP_SECRET_BYTES];
 	char codes[AUTH_RECOVERY_CODES][24];
 	int failed;
@@ -32,7 +32,7 @@ auth_mfa_enroll_tx(sqlite3 *db, void *arg)
 	if ((rc = auth_user_load(db, "id", x->id->user_id, &u)) != 0)
 		return rc;
 	if (u.has_totp)
-		return auth_fail(x->r, 409, "two_factor_enabled",
+		return result_fail(x->r, 409, "two_factor_enabled",
 		    "Two-factor authentication is on already; remove it first to enrol again.");
 	randombytes_buf(x->secret, sizeof(x->secret));
 	if (sqlite3_prepare_v2(db, "UPDATE users SET totp_pending = ?2 WHERE id = ?1", -1, &st,
@@ -50,7 +50,7 @@ auth_mfa_enroll_tx(sqlite3 *db, void *arg)
 
 int
 auth_totp_enroll(struct auth *a, struct vault *v, const struct identity *id,
-    const char *source, struct auth_result *r)
+    const char *source, struct result *r)
 {
 	struct auth_mfa *x = sodium_malloc(sizeof(*x));
 	char b32[TOTP_B32_MAX], issuer[128], *uri = NULL, *svg = NULL;
@@ -120,7 +120,7 @@ auth_mfa_confirm_tx(sqlite3 *db, void *arg)
 	pending = rc == SQLITE_ROW ? sqlite3_column_blob(st, 0) : NULL;
 	if (pending == NULL || sqlite3_column_bytes(st, 0) != TOTP_SECRET_BYTES) {
 		sqlite3_finalize(st);
-		return auth_fail(x->r, 409, "not_enrolling",
+		return result_fail(x->r, 409, "not_enrolling",
 		    "Start with POST /api/v1/auth/totp/enroll.");
 	}
 	memcpy(x->secret, pending, TOTP_SECRET_BYTES);
@@ -128,7 +128,7 @@ auth_mfa_confirm_tx(sqlite3 *db, void *arg)
 	rc = totp_verify(x->secret, TOTP_SECRET_BYTES, x->code, now / 1000000, 0, &step);
 	if (rc != 0) {
 		x->failed = 1;
-		auth_fail(x->r, 422, "totp_invalid", "The code does not match; check the time of "
+		result_fail(x->r, 422, "totp_invalid", "The code does not match; check the time of "
 		    "your device and try the next code.");
 		return auth_audit(x->v, db, "auth.totp.confirm", x->id->user_id, x->source,
 		    x->id->user_id, AUDIT_FAILURE, NULL);
@@ -174,7 +174,7 @@ auth_mfa_confirm_tx(sqlite3 *db, void *arg)
 
 int
 auth_totp_confirm(struct auth *a, struct vault *v, const struct identity *id, const char *code,
-    const char *source, const unsigned char *addr, struct auth_result *r)
+    const char *source, const unsigned char *addr, struct result *r)
 {
 	struct auth_mfa *x;
 	json_t *codes;
@@ -210,7 +210,7 @@ struct auth_mfa_remove {
 	struct vault *v;
 	const struct identity *id;
 	const char *source;
-	struct auth_result *r;
+	struct result *r;
 	char hash[PASSWORD_HASH_MAX];
 	int required, ok;
 };
@@ -264,7 +264,7 @@ auth_mfa_remove_tx(sqlite3 *db, void *arg)
 
 int
 auth_totp_remove(struct auth *a, struct vault *v, const struct identity *id,
-    const char *password, size_t len, const char *source, struct auth_result *r)
+    const char *password, size_t len, const char *source, struct result *r)
 {
 	struct auth_mfa_remove x = { .a = a, .v = v, .id = id, .source = source, .r = r };
 	int rc;
@@ -273,12 +273,12 @@ auth_totp_remove(struct auth *a, struct vault *v, const struct identity *id,
 		return rc;
 	if (x.required) {
 		sodium_memzero(&x, sizeof(x));
-		return auth_fail(r, 422, "two_factor_required",
+		return result_fail(r, 422, "two_factor_required",
 		    "Your role requires two-factor authentication; it cannot be removed.");
 	}
 	x.ok = x.hash[0] != '\0' && password_verify(x.hash, password, len) == 0;
 	if (!x.ok)
-		auth_fail(r, 403, "wrong_password", "The password is not right.");
+		result_fail(r, 403, "wrong_password", "The password is not right.");
 	rc = vault_write(v, auth_mfa_remove_tx, &x);
 	sodium_memzero(&x, sizeof(x));
 	return rc;

@@ -169,7 +169,7 @@ struct auth_simple {
 	const struct identity *id;
 	const char *source, *arg;
 	const json_t *body;
-	struct auth_result *r;
+	struct result *r;
 };
 
 static int
@@ -239,7 +239,7 @@ auth_tokens_list_tx(sqlite3 *db, void *arg)
 
 int
 auth_tokens_list(struct auth *a, struct vault *v, const struct identity *id,
-    struct auth_result *r)
+    struct result *r)
 {
 	struct auth_simple x = { a, v, id, NULL, NULL, NULL, r };
 
@@ -270,7 +270,7 @@ auth_token_create_tx(sqlite3 *db, void *arg)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (n >= AUTH_TOKENS_PER_USER)
-		return auth_fail(x->r, 422, "too_many_tokens",
+		return result_fail(x->r, 422, "too_many_tokens",
 		    "You have 50 API tokens already; revoke some first.");
 	auth_secret_new(secret);
 	auth_secret_hash(secret, h);
@@ -288,8 +288,9 @@ auth_token_create_tx(sqlite3 *db, void *arg)
 	sqlite3_bind_int64(st, 7, expires);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT) {
-		rc = auth_fail(x->r, 409, "name_taken", "You have a token with this name already.");
+	/* Extended result codes are on (db_open): SQLITE_CONSTRAINT_UNIQUE, not the bare code. */
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		rc = result_fail(x->r, 409, "name_taken", "You have a token with this name already.");
 		goto out;
 	}
 	if (rc != SQLITE_DONE) {
@@ -313,7 +314,7 @@ out:
 
 int
 auth_token_create(struct auth *a, struct vault *v, const struct identity *id,
-    const json_t *body, const char *source, struct auth_result *r)
+    const json_t *body, const char *source, struct result *r)
 {
 	struct auth_simple x = { a, v, id, source, NULL, body, r };
 	const char *k, *name;
@@ -321,27 +322,27 @@ auth_token_create(struct auth *a, struct vault *v, const struct identity *id,
 
 	/* Tokens cannot mint tokens: a leaked token must not outlive its own expiry. */
 	if (id->via != ACCESS_VIA_SESSION)
-		return auth_fail(r, 403, "session_required",
+		return result_fail(r, 403, "session_required",
 		    "API tokens are created from a signed-in session.");
 	json_object_foreach((json_t *)body, k, val)
 		if (strcmp(k, "name") != 0 && strcmp(k, "expires_in_days") != 0 &&
 		    strcmp(k, "read_only") != 0)
-			return auth_fail(r, 400, "unknown_field",
+			return result_fail(r, 400, "unknown_field",
 			    "Allowed fields: name, expires_in_days, read_only.");
 	name = json_string_value(json_object_get(body, "name"));
 	if (name == NULL || name[0] == '\0' || strlen(name) > AUTH_TOKEN_NAME_MAX ||
 	    strcspn(name, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"
 	    "\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f") != strlen(name))
-		return auth_fail(r, 400, "bad_request",
+		return result_fail(r, 400, "bad_request",
 		    "name must be 1 to 64 bytes without control characters.");
 	val = json_object_get(body, "expires_in_days");
 	if (val != NULL && (!json_is_integer(val) || json_integer_value(val) < 1 ||
 	    json_integer_value(val) > AUTH_TOKEN_MAX_DAYS))
-		return auth_fail(r, 400, "bad_request",
+		return result_fail(r, 400, "bad_request",
 		    "expires_in_days must be an integer from 1 to 366.");
 	val = json_object_get(body, "read_only");
 	if (val != NULL && !json_is_boolean(val))
-		return auth_fail(r, 400, "bad_request", "read_only must be true or false.");
+		return result_fail(r, 400, "bad_request", "read_only must be true or false.");
 	return vault_write(v, auth_token_create_tx, &x);
 }
 
@@ -363,7 +364,7 @@ auth_token_revoke_tx(sqlite3 *db, void *arg)
 	if (rc != SQLITE_DONE)
 		return db_err(rc);
 	if (sqlite3_changes(db) != 1)
-		return auth_fail(x->r, 404, "not_found", "You have no token with this id.");
+		return result_fail(x->r, 404, "not_found", "You have no token with this id.");
 	if ((rc = auth_audit(x->v, db, "auth.token.revoke", x->id->user_id, x->source, x->arg,
 	    AUDIT_SUCCESS, NULL)) != 0)
 		return rc;
@@ -373,13 +374,13 @@ auth_token_revoke_tx(sqlite3 *db, void *arg)
 
 int
 auth_token_revoke(struct auth *a, struct vault *v, const struct identity *id,
-    const char *token_id, const char *source, struct auth_result *r)
+    const char *token_id, const char *source, struct result *r)
 {
 	struct auth_simple x = { a, v, id, source, token_id, NULL, r };
 
 	if (token_id == NULL || strlen(token_id) != 32 || strspn(token_id,
 	    "0123456789abcdef") != 32)
-		return auth_fail(r, 404, "not_found", "You have no token with this id.");
+		return result_fail(r, 404, "not_found", "You have no token with this id.");
 	return vault_write(v, auth_token_revoke_tx, &x);
 }
 
@@ -414,7 +415,7 @@ auth_me_tx(sqlite3 *db, void *arg)
 }
 
 int
-auth_me(struct auth *a, struct vault *v, const struct identity *id, struct auth_result *r)
+auth_me(struct auth *a, struct vault *v, const struct identity *id, struct result *r)
 {
 	struct auth_simple x = { a, v, id, NULL, NULL, NULL, r };
 

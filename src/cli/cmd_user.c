@@ -20,7 +20,7 @@ cli_invite(struct system *sys, const char *dir, const char *tenant_id, const cha
 	struct vault_cache *cache = NULL;
 	struct vault *v = NULL;
 	struct auth *auth = NULL;
-	struct auth_result r = { 0 };
+	struct result r = { 0 };
 	char link[700];
 	int rc;
 
@@ -37,7 +37,11 @@ cli_invite(struct system *sys, const char *dir, const char *tenant_id, const cha
 	if (rc != 0) {
 		cli_error("cannot invite %s: %s", email, err_str(rc));
 	} else if (r.status >= 400) {
-		cli_error("cannot invite %s: %s", email, r.message);
+		if (r.code != NULL && strcmp(r.code, "unknown_role") == 0)
+			cli_error("cannot invite %s: there is no role %s (built in: admin, editor, "
+			    "reader)", email, role);
+		else
+			cli_error("cannot invite %s: %s", email, r.message);
 		rc = ERR_INVALID;
 	} else {
 		printf("invitation for %s (role %s), single use, valid %lld hours:\n%s\n", email, role,
@@ -45,7 +49,7 @@ cli_invite(struct system *sys, const char *dir, const char *tenant_id, const cha
 	}
 	sodium_memzero(link, sizeof(link));
 out:
-	auth_result_clear(&r);
+	result_clear(&r);
 	vault_release(v);
 	auth_free(auth);
 	vault_cache_free(cache);

@@ -70,6 +70,8 @@ static const struct config_def config_defs[] = {
 	  "Seconds one webhook delivery attempt may take." },
 	{ "alerts.retries", CONFIG_INT, "5", 1, 20, NULL,
 	  "Attempts after the first for a failing webhook (backoff doubles from 0.5 s)." },
+	{ "kb.trash_retention_days", CONFIG_INT, "30", 1, 3650, NULL,
+	  "Days a deleted document stays in the trash before it is purged with every version." },
 	{ "password.argon2_memory_kib", CONFIG_INT, "65536", 8192, 4194304, NULL,
 	  "Memory of one Argon2id password hash in KiB (65536: 64 MiB). OWASP's floor is 19456;\n"
 	  "lower values exist for tests. Hashes are upgraded at the next login after a change." },

@@ -6,6 +6,7 @@
 
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "kb/kb.h"
 #include "common/config.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -20,7 +21,7 @@ struct jobs {
 	int stop;
 	struct system *sys;
 	struct vault_cache *cache;
-	unsigned checkpoint_s, purge_s, retention_days;
+	unsigned checkpoint_s, purge_s, retention_days, trash_days;
 };
 
 static int
@@ -35,29 +36,41 @@ jobs_checkpoint(struct system *sys, struct vault_cache *cache, const char *reaso
 	return rc;
 }
 
+struct jobs_sweep {
+	int64_t now, trash_before;
+};
+
+/* Per vault: expired credentials, and documents past their time in the trash. */
 static int
 jobs_sweep_one(struct vault *v, void *arg)
 {
-	long removed = 0;
-	int rc = auth_vault_sweep(v, *(const int64_t *)arg, &removed);
+	const struct jobs_sweep *s = arg;
+	long removed = 0, purged = 0;
+	int rc = auth_vault_sweep(v, s->now, &removed), r;
 
 	if (removed > 0)
 		log_debug("tenant %s: %ld expired session(s), token(s) or link(s) removed",
 		    vault_tenant_id(v), removed);
+	if ((r = kb_trash_expire(v, s->trash_before, &purged)) != 0 && rc == 0)
+		rc = r;
+	if (purged > 0)
+		log_info("tenant %s: %ld document(s) purged from the trash after retention",
+		    vault_tenant_id(v), purged);
 	return rc;
 }
 
 int
-jobs_purge(struct vault_cache *cache, unsigned retention_days)
+jobs_purge(struct vault_cache *cache, unsigned retention_days, unsigned trash_days)
 {
 	int64_t now = time_real_us(), before = now - (int64_t)retention_days * 86400 * 1000000;
+	struct jobs_sweep s = { now, now - (int64_t)trash_days * 86400 * 1000000 };
 	int rc = vault_cache_purge_all(cache, before);
 
 	if (rc != 0)
 		log_warnx("audit retention purge failed: %s", err_str(rc));
-	/* Expired credentials go on the same beat: nothing dead stays in a vault for long. */
-	if (vault_cache_foreach(cache, "credential sweep", jobs_sweep_one, &now) != 0)
-		log_warnx("sweeping expired sessions and links failed");
+	/* Retention of the rest goes on the same beat: nothing dead stays in a vault for long. */
+	if (vault_cache_foreach(cache, "retention sweep", jobs_sweep_one, &s) != 0)
+		log_warnx("sweeping expired sessions, links or trash failed");
 	return rc;
 }
 
@@ -75,7 +88,7 @@ jobs_main(void *arg)
 
 		if (now >= next_purge) {
 			pthread_mutex_unlock(&j->mu);
-			jobs_purge(j->cache, j->retention_days);
+			jobs_purge(j->cache, j->retention_days, j->trash_days);
 			pthread_mutex_lock(&j->mu);
 			next_purge = time_mono_ns() + (uint64_t)j->purge_s * 1000000000u;
 			continue;
@@ -113,6 +126,7 @@ jobs_start(const struct config *cfg, struct system *sys, struct vault_cache *cac
 	j->checkpoint_s = (unsigned)config_int(cfg, "audit.checkpoint_interval");
 	j->purge_s = (unsigned)config_int(cfg, "audit.purge_interval");
 	j->retention_days = (unsigned)config_int(cfg, "audit.retention_days");
+	j->trash_days = (unsigned)config_int(cfg, "kb.trash_retention_days");
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

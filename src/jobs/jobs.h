@@ -15,7 +15,8 @@ struct jobs;
 struct jobs *jobs_start(const struct config *cfg, struct system *sys, struct vault_cache *cache);
 /* Stops the thread after a final checkpoint of the platform and every open vault. */
 void jobs_stop(struct jobs *j);
-/* Runs the retention purge of the platform and every tenant now. */
-int jobs_purge(struct vault_cache *cache, unsigned retention_days);
+/* Runs the retention work now: audit entries older than retention_days (platform and every
+ * tenant), expired sessions, tokens and links, documents in the trash for trash_days. */
+int jobs_purge(struct vault_cache *cache, unsigned retention_days, unsigned trash_days);
 
 #endif
