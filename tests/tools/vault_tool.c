@@ -7,8 +7,10 @@
  *   vault_tool DATA SLUG put-blob TEXT       prints the blob id
  *   vault_tool DATA SLUG get-blob ID         prints the blob's content
  *   vault_tool DATA SLUG sql STATEMENT       runs SQL on the vault (tamper tests)
+ *   vault_tool DATA SLUG query STATEMENT     prints each row as a JSON array, one per line
  * Exit 0 on success, 1 with the reason on stderr.
  */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +75,56 @@ static int
 tool_sql(sqlite3 *db, void *arg)
 {
 	return db_exec(db, (const char *)arg);
+}
+
+/* Rows as JSON arrays: integers, reals, text and NULL as themselves, blobs as hex. */
+static int
+tool_query(sqlite3 *db, void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, (const char *)arg, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s\n", sqlite3_errmsg(db));
+		return ERR_INVALID;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_array();
+		char *line;
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				json_array_append_new(row, json_integer(sqlite3_column_int64(st, i)));
+				break;
+			case SQLITE_FLOAT:
+				json_array_append_new(row, json_real(sqlite3_column_double(st, i)));
+				break;
+			case SQLITE_NULL:
+				json_array_append_new(row, json_null());
+				break;
+			case SQLITE_BLOB: {
+				int n = sqlite3_column_bytes(st, i);
+				char *hex = malloc((size_t)n * 2 + 1);
+				if (hex != NULL) {
+					sodium_bin2hex(hex, (size_t)n * 2 + 1, sqlite3_column_blob(st, i),
+					    (size_t)n);
+					json_array_append_new(row, json_string(hex));
+				}
+				free(hex);
+				break;
+			}
+			default:
+				json_array_append_new(row, json_stringn((const char *)
+				    sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i)));
+			}
+		}
+		if ((line = json_dumps(row, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL)
+			printf("%s\n", line);
+		free(line);
+		json_decref(row);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : ERR_INVALID;
 }
 
 static int
@@ -153,6 +205,8 @@ main(int argc, char **argv)
 		rc = vault_write(v, tool_note, argv[4]);
 	} else if (strcmp(verb, "sql") == 0 && argc >= 5) {
 		rc = vault_write(v, tool_sql, argv[4]);
+	} else if (strcmp(verb, "query") == 0 && argc >= 5) {
+		rc = vault_read(v, tool_query, argv[4]);
 	} else if (strcmp(verb, "put-blob") == 0 && argc >= 5) {
 		char id[BLOB_ID_LEN + 1];
 		if ((rc = blob_put(vault_blob_dir(v), vault_blob_key(v), argv[4], strlen(argv[4]),
