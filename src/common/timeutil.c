@@ -44,6 +44,17 @@ time_parse_utc(const char *s, int64_t *out)
 	}
 	if (strcmp(p, "Z") != 0)
 		return ERR_INVALID;
-	*out = (int64_t)timegm(&tm) * 1000000 + us;
+	{
+		/* strptime takes 2026-02-31 and timegm rolls it into March: refuse what does not
+		 * come back unchanged. */
+		struct tm back, want = tm;
+		time_t t = timegm(&tm);
+		if (gmtime_r(&t, &back) == NULL || back.tm_year != want.tm_year ||
+		    back.tm_mon != want.tm_mon || back.tm_mday != want.tm_mday ||
+		    back.tm_hour != want.tm_hour || back.tm_min != want.tm_min ||
+		    back.tm_sec != want.tm_sec)
+			return ERR_INVALID;
+		*out = (int64_t)t * 1000000 + us;
+	}
 	return 0;
 }
