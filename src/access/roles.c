@@ -237,7 +237,7 @@ role_store(sqlite3 *db, const char *role_id, const json_t *b, uint64_t perms, ui
 	sqlite3_bind_int64(st, 6, time_real_us());
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	rc = rc == SQLITE_DONE ? 0 : rc == SQLITE_CONSTRAINT ? ERR_EXISTS : db_err(rc);
+	rc = rc == SQLITE_DONE ? 0 : (rc & 0xff) == SQLITE_CONSTRAINT ? ERR_EXISTS : db_err(rc);
 out:
 	free(ps);
 	free(gs);
@@ -416,7 +416,8 @@ grant_insert(sqlite3 *db, const struct role_call *x, const json_t *names, const 
 		sqlite3_bind_text(st, 4, effect, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
-		if (rc == SQLITE_CONSTRAINT)
+		/* Extended result codes are on: this is SQLITE_CONSTRAINT_PRIMARYKEY. */
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
 			return result_refuse(x->r, 422, "conflicting_grant", "A tag is both allowed "
 			    "and denied (or listed twice).");
 		if (rc != SQLITE_DONE)

@@ -84,7 +84,7 @@ api_auth_password(struct request *req, struct response *res)
 		    "The password is longer than any accepted password.");
 	return api_result(req, res, &r, auth_password_change(api_auth(req), req->vault,
 	    req->identity, json_string_value(cur), json_string_length(cur),
-	    json_string_value(next), json_string_length(next), req->remote, &r));
+	    json_string_value(next), json_string_length(next), req->remote, req->addr, &r));
 }
 
 int
@@ -180,7 +180,8 @@ api_auth_totp_remove(struct request *req, struct response *res)
 	if (!json_is_string(pw) || json_string_length(pw) > PASSWORD_MAX_BYTES)
 		return api_bad(res, "password is a required string.");
 	return api_result(req, res, &r, auth_totp_remove(api_auth(req), req->vault,
-	    req->identity, json_string_value(pw), json_string_length(pw), req->remote, &r));
+	    req->identity, json_string_value(pw), json_string_length(pw), req->remote, req->addr,
+	    &r));
 }
 
 int

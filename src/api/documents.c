@@ -16,6 +16,19 @@ api_number(const char *s)
 	return strtoll(s, NULL, 10);
 }
 
+/* The limit of a list from the query: 1..KB_PAGE_MAX, 0 when absent, -1 when invalid (checked
+ * before narrowing, so that 4294967297 is not read as 1). */
+static int
+api_limit(const char *s)
+{
+	int64_t n;
+
+	if (s == NULL)
+		return 0;
+	n = api_number(s);
+	return n < 1 || n > KB_PAGE_MAX ? -1 : (int)n;
+}
+
 int
 api_documents_list(struct request *req, struct response *res)
 {
@@ -30,7 +43,7 @@ api_documents_list(struct request *req, struct response *res)
 	q.sort = request_query(req, "sort");
 	q.order = request_query(req, "order");
 	q.cursor = request_query(req, "cursor");
-	if (limit != NULL && ((q.limit = (int)api_number(limit)) < 1 || q.limit > KB_PAGE_MAX))
+	if ((q.limit = api_limit(limit)) < 0)
 		return response_error(res, 400, "bad_limit", "limit is from 1 to 200.");
 	return api_result(req, res, &r, kb_document_list(req->vault, req->identity, &q, 0, &r));
 }
@@ -129,7 +142,7 @@ api_trash_list(struct request *req, struct response *res)
 	const char *limit = request_query(req, "limit");
 
 	q.cursor = request_query(req, "cursor");
-	if (limit != NULL && ((q.limit = (int)api_number(limit)) < 1 || q.limit > KB_PAGE_MAX))
+	if ((q.limit = api_limit(limit)) < 0)
 		return response_error(res, 400, "bad_limit", "limit is from 1 to 200.");
 	return api_result(req, res, &r, kb_document_list(req->vault, req->identity, &q, 1, &r));
 }

@@ -91,10 +91,12 @@ int auth_authenticate(struct auth *a, const char *cookie, const char *bearer,
 int auth_logout(struct auth *a, struct vault *v, const struct identity *id, const char *source);
 
 /* Changes the caller's password after checking the current one; ends the user's other
- * sessions and gives the caller a new one (r->cookie) when signed in by session. */
+ * sessions and gives the caller a new one (r->cookie) when signed in by session. A wrong
+ * current password spends from the address's failure budget, as a failed login does
+ * (addr: 16 bytes; 429 once it is spent). */
 int auth_password_change(struct auth *a, struct vault *v, const struct identity *id,
     const char *current, size_t current_len, const char *next, size_t next_len,
-    const char *source, struct result *r);
+    const char *source, const unsigned char *addr, struct result *r);
 
 /* Always 202 with the same body, whether the account exists; an active account gets a
  * mail with a single-use link valid auth.reset_minutes. */
@@ -123,7 +125,8 @@ int auth_totp_enroll(struct auth *a, struct vault *v, const struct identity *id,
 int auth_totp_confirm(struct auth *a, struct vault *v, const struct identity *id,
     const char *code, const char *source, const unsigned char *addr, struct result *r);
 int auth_totp_remove(struct auth *a, struct vault *v, const struct identity *id,
-    const char *password, size_t len, const char *source, struct result *r);
+    const char *password, size_t len, const char *source, const unsigned char *addr,
+    struct result *r);
 
 /* API tokens of the caller: list, create (the token is in the answer, once), revoke. */
 int auth_tokens_list(struct auth *a, struct vault *v, const struct identity *id,

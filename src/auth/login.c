@@ -504,12 +504,15 @@ auth_setpw_refused(sqlite3 *db, void *arg)
 int
 auth_password_change(struct auth *a, struct vault *v, const struct identity *id,
     const char *current, size_t current_len, const char *next, size_t next_len,
-    const char *source, struct result *r)
+    const char *source, const unsigned char *addr, struct result *r)
 {
-	struct auth_setpw *x = auth_setpw_new(a, v, NULL, source, id, r);
+	struct auth_setpw *x;
 	int rc;
 
-	if (x == NULL)
+	/* The current password is a guess like a login's: the same per-address budget. */
+	if (!auth_throttle_ok(a, addr, r))
+		return 0;
+	if ((x = auth_setpw_new(a, v, NULL, source, id, r)) == NULL)
 		return ERR_NOMEM;
 	snprintf(x->tenant_id, sizeof(x->tenant_id), "%s", id->tenant_id);
 	snprintf(x->tenant_name, sizeof(x->tenant_name), "%s", id->tenant_name);
@@ -519,6 +522,7 @@ auth_password_change(struct auth *a, struct vault *v, const struct identity *id,
 	if (x->user.password_hash[0] == '\0' || password_verify(x->user.password_hash, current,
 	    current_len) != 0) {
 		result_fail(r, 403, "wrong_password", "The current password is not right.");
+		auth_throttle_failed(a, addr);
 		rc = vault_write(v, auth_setpw_refused, x);
 		goto out;
 	}

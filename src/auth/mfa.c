@@ -264,11 +264,15 @@ auth_mfa_remove_tx(sqlite3 *db, void *arg)
 
 int
 auth_totp_remove(struct auth *a, struct vault *v, const struct identity *id,
-    const char *password, size_t len, const char *source, struct result *r)
+    const char *password, size_t len, const char *source, const unsigned char *addr,
+    struct result *r)
 {
 	struct auth_mfa_remove x = { .a = a, .v = v, .id = id, .source = source, .r = r };
 	int rc;
 
+	/* The password is a guess like a login's: the same per-address budget. */
+	if (!auth_throttle_ok(a, addr, r))
+		return 0;
 	if ((rc = vault_read(v, auth_mfa_remove_read, &x)) != 0)
 		return rc;
 	if (x.required) {
@@ -277,8 +281,10 @@ auth_totp_remove(struct auth *a, struct vault *v, const struct identity *id,
 		    "Your role requires two-factor authentication; it cannot be removed.");
 	}
 	x.ok = x.hash[0] != '\0' && password_verify(x.hash, password, len) == 0;
-	if (!x.ok)
+	if (!x.ok) {
 		result_fail(r, 403, "wrong_password", "The password is not right.");
+		auth_throttle_failed(a, addr);
+	}
 	rc = vault_write(v, auth_mfa_remove_tx, &x);
 	sodium_memzero(&x, sizeof(x));
 	return rc;
