@@ -20,10 +20,11 @@
  * Hunks carry DIFF_CONTEXT lines of context and are merged when their contexts touch or
  * overlap, as `diff -u` does; a start whose line count is 0 is the line after which the
  * lines go (0: before the first), also as `diff -u`. Applying the hunks to a always yields b;
- * the diff is minimal unless the texts are very different, when parts are replaced whole
- * to bound the time (about 0.1 s) and memory (a few MB besides the result). Returns NULL
- * with *err (when err is not NULL) ERR_TOOBIG beyond the limits, ERR_INVALID for NULL or
- * invalid UTF-8, ERR_NOMEM; the caller frees the result with json_decref().
+ * the diff is minimal unless the texts differ in very many places, where the search settles
+ * for a near cut or replaces a part whole to bound time (a few tenths of a second) and
+ * memory (4 MB besides the result). "unchanged" counts the lines in both. Returns NULL with
+ * *err (when err is not NULL) ERR_TOOBIG beyond the limits, ERR_INVALID for NULL or invalid
+ * UTF-8, or ERR_NOMEM; the caller frees the result with json_decref().
  */
 json_t *diff_lines(const char *a, const char *b, int *err);
 

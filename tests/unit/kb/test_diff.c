@@ -564,16 +564,15 @@ test_lines_of(size_t n, int which)
 }
 
 static void
-test_time_one(const char *what, const char *a, const char *b)
+test_time_one(const char *what, const char *a, const char *b, const struct diff_tuning *t)
 {
-	const struct diff_tuning t = { DIFF_WORK_MAX, DIFF_COST_MIN };
 	struct timespec t0, t1;
 	json_t *d;
 	int exact, err;
 	double ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	d = diff_lines_tuned(a, b, &t, &exact, &err);
+	d = diff_lines_tuned(a, b, t, &exact, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_non_null(d);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -592,14 +591,18 @@ test_worst_cases_finish(void **state)
 	char *m = test_lines_of(DIFF_MAX_LINES, 100), *n = test_lines_of(DIFF_MAX_LINES, 101);
 	char *same = test_repeat("x\n", DIFF_MAX_LINES, "");
 	char *alt = test_repeat("x\ny\n", DIFF_MAX_LINES / 2, "");
+	const struct diff_tuning t = { DIFF_WORK_MAX, DIFF_COST_MIN };
+	const struct diff_tuning spent = { DIFF_WORK_MAX, DIFF_MAX_LINES };
 
 	(void)state;
 	/* Timings are printed, not asserted: machines differ. */
-	test_time_one("50000 vs 50000 lines, none in common", a, b);
-	test_time_one("50000 vs 50000 random lines of {x, y}", x, y);
-	test_time_one("50000 x vs 25000 (x, y)", same, alt);
-	test_time_one("50000 lines i % 100 vs i % 101", m, n);
-	test_time_one("50000 lines vs the same with a random 50000 of {x, y}", a, x);
+	test_time_one("50000 vs 50000 lines, none in common", a, b, &t);
+	test_time_one("50000 vs 50000 random lines of {x, y}", x, y, &t);
+	test_time_one("50000 x vs 25000 (x, y)", same, alt, &t);
+	test_time_one("50000 lines i % 100 vs i % 101", m, n, &t);
+	test_time_one("50000 distinct lines vs 50000 random of {x, y}", a, x, &t);
+	/* Without the heuristic cut the whole work budget goes: the slowest a diff can be. */
+	test_time_one("random {x, y} again, work budget spent", x, y, &spent);
 	free(a);
 	free(b);
 	free(x);
