@@ -61,7 +61,7 @@ cmd_serve(int argc, char **argv)
 	struct app app;
 	struct server_hooks hooks;
 	char path[4096], msg[512], url[600];
-	int c, nsets = 0, rc, sig = 0, status = EXIT_FAIL;
+	int c, nsets = 0, rc = 0, sig = 0, status = EXIT_FAIL;
 	sigset_t mask;
 
 	optind = 1;
