@@ -26,7 +26,9 @@ kb_doc_find(sqlite3 *db, const struct identity *id, const char *doc_id, enum kb_
 	sqlite3_stmt *st;
 	int found;
 
-	if (!kb_id_valid(doc_id))
+	/* docs/access.md: documents are visible only to holders of documents.read, whatever
+	 * the route (a write- or delete-only role must not read bodies through PUT). */
+	if (!kb_id_valid(doc_id) || !kb_may(id, "documents.read"))
 		return 0;
 	if (kb_prepare(db, state == KB_LIVE ? KB_VISIBLE_DOC("d.deleted = 0") :
 	    KB_VISIBLE_DOC("d.deleted > 0"), id, &st) != 0)
@@ -110,11 +112,12 @@ kb_doc_json(sqlite3 *db, const char *doc_id)
 	return j;
 }
 
-/* Resolves the collection and tags of in, creating names the caller may create, refusing
- * tags hidden from the caller. Fills coll_id ("" for none) and tag_ids. */
+/* Resolves the collection and tags of in, creating names the caller may create (audited
+ * like tag.create and collection.create), refusing tags hidden from the caller. Fills
+ * coll_id ("" for none) and tag_ids. */
 static int
-kb_resolve(sqlite3 *db, const struct identity *id, const struct kb_doc_input *in,
-    char coll_id[33], char tag_ids[][33], struct result *r)
+kb_resolve(struct vault *v, sqlite3 *db, const struct identity *id, const char *source,
+    const struct kb_doc_input *in, char coll_id[33], char tag_ids[][33], struct result *r)
 {
 	int created, rc;
 
@@ -125,7 +128,8 @@ kb_resolve(sqlite3 *db, const struct identity *id, const struct kb_doc_input *in
 		if (rc == ERR_NOTFOUND)
 			return result_refuse(r, 422, "unknown_collection", "No collection has this "
 			    "name (creating one needs collections.manage).");
-		if (rc != 0)
+		if (rc != 0 || (created && (rc = kb_audit(v, db, "collection.create", id, source,
+		    coll_id, json_pack("{s:b}", "implicit", 1))) != 0))
 			return rc;
 	}
 	for (size_t i = 0; i < in->ntags; i++) {
@@ -133,7 +137,8 @@ kb_resolve(sqlite3 *db, const struct identity *id, const struct kb_doc_input *in
 		if (rc == ERR_NOTFOUND)
 			return result_refuse(r, 422, "unknown_tag", "A tag does not exist (creating "
 			    "one needs tags.manage).");
-		if (rc != 0)
+		if (rc != 0 || (created && (rc = kb_audit(v, db, "tag.create", id, source,
+		    tag_ids[i], json_pack("{s:b, s:b}", "restricted", 0, "implicit", 1))) != 0))
 			return rc;
 		/* A tag the caller may not see is refused like one that does not exist: its
 		 * existence is not revealed, and nobody writes what they could not read back. */
@@ -201,7 +206,7 @@ kb_create_tx(sqlite3 *db, void *arg)
 	int64_t now = kb_now();
 	int rc;
 
-	if ((rc = kb_resolve(db, x->id, in, coll, tags, x->r)) != 0)
+	if ((rc = kb_resolve(x->v, db, x->id, x->source, in, coll, tags, x->r)) != 0)
 		return rc;
 	kb_id_new(doc_id);
 	if (sqlite3_prepare_v2(db, "INSERT INTO documents (id, title, body, language, "
@@ -302,7 +307,7 @@ kb_update_tx(sqlite3 *db, void *arg)
 	rc = ERR_REFUSED;
 	if (kb_input_from_json(x->json, &in, 1, x->r) != 0 || kb_doc_input_check(&in, x->r) != 0)
 		goto out;
-	if ((rc = kb_resolve(db, x->id, &in, coll, tags, x->r)) != 0)
+	if ((rc = kb_resolve(x->v, db, x->id, x->source, &in, coll, tags, x->r)) != 0)
 		goto out;
 	rc = ERR_INTERNAL;
 	if (sqlite3_prepare_v2(db, "UPDATE documents SET title = ?2, body = ?3, language = ?4, "
@@ -405,6 +410,14 @@ kb_doc_purge(struct vault *v, sqlite3 *db, const struct identity *id, const char
 	sqlite3_bind_text(st, 1, doc_id, -1, SQLITE_STATIC);
 	if ((rc = kb_step_done(st)) != 0)
 		return rc;
+	if (id == NULL && strcmp(reason, "retention") == 0) {
+		/* The background job: the system purges, not an import (kb_actor of NULL). */
+		json_t *d = json_pack("{s:s}", "reason", reason);
+		rc = audit_append(vault_audit(v), db, &(struct audit_event){ .event = "doc.purge",
+		    .actor = "system", .target = doc_id, .outcome = AUDIT_SUCCESS, .detail = d });
+		json_decref(d);
+		return rc;
+	}
 	return kb_audit(v, db, "doc.purge", id, source, doc_id, json_pack("{s:s}", "reason",
 	    reason));
 }
@@ -556,11 +569,11 @@ kb_list_tx(sqlite3 *db, void *arg)
 	/* Every filter is a bound parameter; the visibility rule is in the WHERE clause. */
 	snprintf(sql, sizeof(sql), "WITH " ACCESS_HIDDEN_TAGS " SELECT " KB_DOC_COLUMNS ", %s "
 	    "FROM documents d LEFT JOIN collections c ON c.id = d.collection_id WHERE %s AND "
-	    ACCESS_VISIBLE("d") " AND (:coll IS NULL OR c.name = :coll) AND (:lang IS NULL OR "
-	    "d.language = :lang) AND (:author IS NULL OR d.author = :author) AND (:tag IS NULL "
-	    "OR EXISTS (SELECT 1 FROM document_tags ft JOIN tags t ON t.id = ft.tag_id WHERE "
-	    "ft.document_id = d.id AND t.name = :tag)) AND (:cv IS NULL OR (%s, d.id) %s "
-	    "(:cv, :cid)) ORDER BY %s %s, d.id %s LIMIT :limit",
+	    ":may_read = 1 AND " ACCESS_VISIBLE("d") " AND (:coll IS NULL OR c.name = :coll) AND "
+	    "(:lang IS NULL OR d.language = :lang) AND (:author IS NULL OR d.author = :author) "
+	    "AND (:tag IS NULL OR EXISTS (SELECT 1 FROM document_tags ft JOIN tags t ON "
+	    "t.id = ft.tag_id WHERE ft.document_id = d.id AND t.name = :tag)) AND (:cv IS NULL "
+	    "OR (%s, d.id) %s (:cv, :cid)) ORDER BY %s %s, d.id %s LIMIT :limit",
 	    x->trashed ? "d.deleted" : col, x->trashed ? "d.deleted > 0" : "d.deleted = 0",
 	    x->trashed ? "d.deleted" : col, desc ? "<" : ">", x->trashed ? "d.deleted" : col,
 	    desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
@@ -575,6 +588,9 @@ kb_list_tx(sqlite3 *db, void *arg)
 	KB_BIND_TEXT(":author", q->author);
 	KB_BIND_TEXT(":tag", q->tag);
 #undef KB_BIND_TEXT
+	/* Without documents.read nothing is visible (the trash needs only documents.delete). */
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":may_read"),
+	    kb_may(x->id, "documents.read"));
 	if (cursor != NULL) {
 		json_t *cv = json_array_get(cursor, 0);
 		int i = sqlite3_bind_parameter_index(st, ":cv");

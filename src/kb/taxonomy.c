@@ -188,7 +188,8 @@ kb_tax_update_tx(sqlite3 *db, void *arg)
 		sqlite3_bind_int(st, 4, json_is_true(restricted));
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT)
+	/* Extended result codes are on: this is SQLITE_CONSTRAINT_UNIQUE. */
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return result_fail(x->r, 409, "name_taken", "This name is taken.");
 	if (rc != SQLITE_DONE)
 		return db_err(rc);
