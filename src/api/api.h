@@ -98,6 +98,9 @@ int api_role_grants_put(struct request *req, struct response *res);
 int api_user_grants_get(struct request *req, struct response *res);
 int api_user_grants_put(struct request *req, struct response *res);
 
+/* search.c */
+int api_search(struct request *req, struct response *res);
+
 /* audit.c */
 int api_audit_query(struct request *req, struct response *res);
 int api_audit_verify(struct request *req, struct response *res);

@@ -58,6 +58,8 @@ const struct route api_routes[] = {
 	{ HTTP_GET, "/api/v1/trash", api_trash_list, 0, "documents.delete" },
 	{ HTTP_DELETE, "/api/v1/trash/{id}", api_trash_purge, 0, "trash.purge" },
 
+	{ HTTP_GET, "/api/v1/search", api_search, 0, "documents.read" },
+
 	{ HTTP_GET, "/api/v1/tags", api_tags_list, 0, "documents.read" },
 	{ HTTP_POST, "/api/v1/tags", api_tags_create, J, "tags.manage" },
 	{ HTTP_PATCH, "/api/v1/tags/{id}", api_tags_update, J, "tags.manage" },

@@ -8,6 +8,7 @@
 
 #include "common/err.h"
 #include "kb/diff.h"
+#include "search/search.h"
 #include "store/db.h"
 #include "store/vault.h"
 
@@ -222,6 +223,7 @@ kb_create_tx(sqlite3 *db, void *arg)
 	sqlite3_bind_int64(st, 7, now);
 	if ((rc = kb_step_done(st)) != 0 ||
 	    (rc = kb_doc_snapshot(db, doc_id, tags, in->ntags, 1, kb_actor(x->id), NULL)) != 0 ||
+	    (rc = search_index_put(db, doc_id)) != 0 ||
 	    (rc = kb_audit(x->v, db, "doc.create", x->id, x->source, doc_id,
 	    json_pack("{s:i, s:i}", "version", 1, "tags", (int)in->ntags))) != 0)
 		return rc;
@@ -324,6 +326,7 @@ kb_update_tx(sqlite3 *db, void *arg)
 	if ((rc = kb_step_done(st)) != 0 ||
 	    (rc = kb_doc_snapshot(db, x->doc_id, tags, in.ntags, version + 1, kb_actor(x->id),
 	    x->n > 0 ? "restored" : NULL)) != 0 ||
+	    (rc = search_index_put(db, x->doc_id)) != 0 ||
 	    (rc = kb_audit(x->v, db, "doc.update", x->id, x->source, x->doc_id,
 	    json_pack("{s:I}", "version", (json_int_t)(version + 1)))) != 0)
 		goto out;
@@ -367,7 +370,10 @@ kb_trash_tx(sqlite3 *db, void *arg)
 	sqlite3_bind_int64(st, 2, to_trash ? kb_now() : 0);
 	if (to_trash)
 		sqlite3_bind_text(st, 3, kb_actor(x->id), -1, SQLITE_STATIC);
+	/* The trash is not searchable: the index follows in the same transaction. */
 	if ((rc = kb_step_done(st)) != 0 ||
+	    (rc = to_trash ? search_index_remove(db, x->doc_id) : search_index_put(db,
+	    x->doc_id)) != 0 ||
 	    (rc = kb_audit(x->v, db, to_trash ? "doc.delete" : "doc.restore", x->id, x->source,
 	    x->doc_id, NULL)) != 0)
 		return rc;
@@ -404,6 +410,8 @@ kb_doc_purge(struct vault *v, sqlite3 *db, const struct identity *id, const char
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	if ((rc = search_index_remove(db, doc_id)) != 0)
+		return rc;
 	if (sqlite3_prepare_v2(db, "DELETE FROM documents WHERE id = ?1", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return ERR_INTERNAL;

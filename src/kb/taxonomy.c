@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "search/search.h"
 #include "store/db.h"
 #include "store/vault.h"
 
@@ -169,11 +170,17 @@ kb_tax_update_tx(sqlite3 *db, void *arg)
 	const json_t *restricted = json_object_get(x->body, "restricted");
 	sqlite3_stmt *st = NULL;
 	char sql[200];
-	json_t *before;
+	json_t *before = NULL;
 	int rc;
 
-	if (!kb_id_valid(x->item_id) || (before = kb_tax_item(db, x->kind, x->item_id)) == NULL)
+	/* A tag hidden from the caller is not there for them unless they may grant it to
+	 * themselves anyway (roles.manage): tags.manage alone is no way past a restriction. */
+	if (!kb_id_valid(x->item_id) || (before = kb_tax_item(db, x->kind, x->item_id)) == NULL ||
+	    (x->kind == KB_TAGS && !kb_may(x->id, "roles.manage") &&
+	    kb_tag_hidden(db, x->id, x->item_id))) {
+		json_decref(before);
 		return result_fail(x->r, 404, "not_found", "No such item.");
+	}
 	json_decref(before);
 	snprintf(sql, sizeof(sql), "UPDATE %s SET name = coalesce(?2, name), updated = ?3%s "
 	    "WHERE id = ?1", kb_tax_table(x->kind), x->kind == KB_TAGS ?
@@ -193,6 +200,9 @@ kb_tax_update_tx(sqlite3 *db, void *arg)
 		return result_fail(x->r, 409, "name_taken", "This name is taken.");
 	if (rc != SQLITE_DONE)
 		return db_err(rc);
+	/* Tag names are indexed with their documents: a rename re-indexes them. */
+	if (x->kind == KB_TAGS && name != NULL && (rc = search_index_tag(db, x->item_id, 0)) != 0)
+		return rc;
 	if ((rc = kb_audit(x->v, db, x->kind == KB_TAGS ? "tag.update" : "collection.update",
 	    x->id, x->source, x->item_id, json_pack("{s:b, s:o}", "renamed", name != NULL,
 	    "restricted", restricted ? json_boolean(json_is_true(restricted)) : json_null()))) != 0)
@@ -205,12 +215,16 @@ kb_tax_delete_tx(sqlite3 *db, void *arg)
 {
 	struct kb_tax *x = arg;
 	sqlite3_stmt *st = NULL;
-	json_t *item;
+	json_t *item = NULL;
 	int64_t used = 0;
 	int rc;
 
-	if (!kb_id_valid(x->item_id) || (item = kb_tax_item(db, x->kind, x->item_id)) == NULL)
+	if (!kb_id_valid(x->item_id) || (item = kb_tax_item(db, x->kind, x->item_id)) == NULL ||
+	    (x->kind == KB_TAGS && !kb_may(x->id, "roles.manage") &&
+	    kb_tag_hidden(db, x->id, x->item_id))) {
+		json_decref(item);
 		return result_fail(x->r, 404, "not_found", "No such item.");
+	}
 	json_decref(item);
 	if (sqlite3_prepare_v2(db, x->kind == KB_TAGS ?
 	    "SELECT count(*) FROM document_tags WHERE tag_id = ?1" :
@@ -227,6 +241,8 @@ kb_tax_delete_tx(sqlite3 *db, void *arg)
 		x->r->body = json_pack("{s:I}", "documents", (json_int_t)used);
 		return 0;
 	}
+	if (x->kind == KB_TAGS && used > 0 && (rc = search_index_tag(db, x->item_id, 1)) != 0)
+		return rc;
 	if (sqlite3_prepare_v2(db, x->kind == KB_TAGS ? "DELETE FROM tags WHERE id = ?1" :
 	    "DELETE FROM collections WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return ERR_INTERNAL;

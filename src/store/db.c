@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "crypto/vfs_crypt.h"
+#include "search/analyze.h"
 
 int
 db_err(int rc)
@@ -108,6 +109,10 @@ db_open(const char *path, const struct key *key, int create, sqlite3 **out)
 	/* Reading the schema is the key check: a wrong key fails authentication here. */
 	if ((rc = db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	    "SELECT count(*) FROM sqlite_schema;")) != 0)
+		goto fail;
+	/* The full-text index of a vault is tokenized by coffre's analyzer (search/analyze.h):
+	 * every connection must know it before the index is created or read. */
+	if ((rc = analyze_register(db)) != 0)
 		goto fail;
 	*out = db;
 	return 0;

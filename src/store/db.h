@@ -15,7 +15,8 @@ struct migration {
 /*
  * Opens (creating it when create is set) the database at path through the encrypting VFS
  * with key: 4096-byte pages with reserved bytes for nonce and tag, WAL, temp files in
- * memory, no memory mapping, secure delete, foreign keys, a busy timeout. Checks the key
+ * memory, no memory mapping, secure delete, foreign keys, a busy timeout, coffre's FTS5
+ * tokenizer registered. Checks the key
  * by reading the schema: ERR_CRYPTO for a wrong key or damaged file, ERR_NOTFOUND when the
  * file is missing and create is not set. Close with db_close.
  */

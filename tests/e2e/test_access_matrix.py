@@ -63,6 +63,7 @@ ROUTE_PERMS = [
     ("POST", "/api/v1/documents/{id}/restore", "documents.delete"),
     ("GET", "/api/v1/trash", "documents.delete"),
     ("DELETE", "/api/v1/trash/{id}", "trash.purge"),
+    ("GET", "/api/v1/search", "documents.read"),
     ("GET", "/api/v1/tags", "documents.read"),
     ("POST", "/api/v1/tags", "tags.manage"),
     ("PATCH", "/api/v1/tags/{id}", "tags.manage"),
@@ -512,6 +513,8 @@ class AccessMatrix(unittest.TestCase):
                      if "J" in [f.strip() for f in flags.split("|")]}
         for method, pattern, perm in ROUTE_PERMS:
             path = pattern.replace("{id}", NOID).replace("{n}", "1")
+            if pattern == "/api/v1/search":
+                path += "?q=probe"
             body = {"__probe": 1} if (method, pattern) in json_body else None
             for holder in ROUTE_PERM_NAMES:
                 user = "p-" + holder
@@ -661,6 +664,13 @@ class AccessMatrix(unittest.TestCase):
             for user in ("reader", "hr", "admin"):
                 self.assertSees(user)
         finally:
+            # Hidden from the editor now: tags.manage alone does not lift a restriction one
+            # is not allowed past (docs/access.md); the admin, who could grant it to
+            # themselves (roles.manage), can.
+            self.assertStatus(self.c["editor"].call("PATCH", tag, {"restricted": False}), 404,
+                              "not_found")
+            self.assertStatus(self.c["editor"].call("DELETE", tag + "?force=true"), 404,
+                              "not_found")
             ok(self.c["admin"].call("PATCH", tag, {"restricted": False}))
             self.model.restricted["public"] = False
         self.assertSees("reader")

@@ -1,0 +1,444 @@
+/* search.c: the full-text index of a vault and the search over it. */
+#include "search/search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "search/analyze.h"
+#include "search/query.h"
+#include "store/db.h"
+#include "store/vault.h"
+
+#define SEARCH_TAGS_FILTER_MAX 10
+#define SEARCH_MARK_OPEN "\x02"
+#define SEARCH_MARK_CLOSE "\x03"
+
+static int
+search_step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(rc);
+}
+
+/* The index row of a document, or 0 when it has none. */
+static sqlite3_int64
+search_rowid(sqlite3 *db, const char *doc_id)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 rid = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT rowid FROM doc_index_map WHERE document_id = ?1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, doc_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rid;
+}
+
+int
+search_index_remove(sqlite3 *db, const char *doc_id)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 rid = search_rowid(db, doc_id);
+	int rc;
+
+	if (rid < 0)
+		return ERR_INTERNAL;
+	if (rid == 0)
+		return 0;
+	if (sqlite3_prepare_v2(db, "DELETE FROM doc_index WHERE rowid = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, rid);
+	if ((rc = search_step_done(st)) != 0)
+		return rc;
+	if (sqlite3_prepare_v2(db, "DELETE FROM doc_index_map WHERE rowid = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, rid);
+	return search_step_done(st);
+}
+
+int
+search_index_put(sqlite3 *db, const char *doc_id)
+{
+	sqlite3_stmt *st = NULL;
+	char lang[16] = "";
+	sqlite3_int64 rid;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT language FROM documents WHERE id = ?1 AND deleted = 0",
+	    -1, &st, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, doc_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(lang, sizeof(lang), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (lang[0] == '\0')
+		return search_index_remove(db, doc_id);   /* trashed or gone: not searchable */
+	if ((rid = search_rowid(db, doc_id)) < 0)
+		return ERR_INTERNAL;
+	if (rid > 0) {
+		if (sqlite3_prepare_v2(db, "DELETE FROM doc_index WHERE rowid = ?1", -1, &st, NULL) !=
+		    SQLITE_OK)
+			return ERR_INTERNAL;
+		sqlite3_bind_int64(st, 1, rid);
+		if ((rc = search_step_done(st)) != 0)
+			return rc;
+	} else {
+		if (sqlite3_prepare_v2(db, "INSERT INTO doc_index_map (document_id) VALUES (?1)", -1,
+		    &st, NULL) != SQLITE_OK)
+			return ERR_INTERNAL;
+		sqlite3_bind_text(st, 1, doc_id, -1, SQLITE_STATIC);
+		if ((rc = search_step_done(st)) != 0)
+			return rc;
+		rid = sqlite3_last_insert_rowid(db);
+	}
+	/* Each column starts with the marker of the document's language (search/analyze.h). */
+	if (sqlite3_prepare_v2(db, "INSERT INTO doc_index (rowid, title, tags, body) SELECT ?2, "
+	    "?3 || d.title, ?3 || coalesce((SELECT group_concat(t.name, ' ; ') FROM document_tags "
+	    "dt JOIN tags t ON t.id = dt.tag_id WHERE dt.document_id = d.id), ''), ?3 || d.body "
+	    "FROM documents d WHERE d.id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, doc_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, rid);
+	sqlite3_bind_text(st, 3, analyze_marker(lang), -1, SQLITE_STATIC);
+	return search_step_done(st);
+}
+
+int
+search_index_tag(sqlite3 *db, const char *tag_id, int dropping)
+{
+	sqlite3_stmt *st = NULL;
+	char (*ids)[33] = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT dt.document_id FROM document_tags dt JOIN documents d "
+	    "ON d.id = dt.document_id WHERE dt.tag_id = ?1 AND d.deleted = 0", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, tag_id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			void *p = realloc(ids, ncap * sizeof(*ids));
+			if (p == NULL) {
+				rc = ERR_NOMEM;
+				break;
+			}
+			ids = p;
+			cap = ncap;
+		}
+		snprintf(ids[n++], 33, "%s", sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && dropping) {
+		/* The tag leaves its documents first, so that they are indexed without it. */
+		if (sqlite3_prepare_v2(db, "DELETE FROM document_tags WHERE tag_id = ?1", -1, &st,
+		    NULL) != SQLITE_OK)
+			rc = ERR_INTERNAL;
+		else {
+			sqlite3_bind_text(st, 1, tag_id, -1, SQLITE_STATIC);
+			rc = search_step_done(st);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = search_index_put(db, ids[i]);
+	free(ids);
+	return rc;
+}
+
+/* Marked text ("\x02" opens a match, "\x03" closes it) as [{text, match}] segments, without
+ * the language marker the stored text starts with. */
+static json_t *
+search_segments(const char *marked)
+{
+	json_t *arr = json_array();
+	const char *p = marked;
+	int match = 0;
+
+	if (arr == NULL || marked == NULL)
+		return arr;
+	while (*p != '\0') {
+		size_t n = strcspn(p, SEARCH_MARK_OPEN SEARCH_MARK_CLOSE "\x1f");
+		if (n > 0)
+			json_array_append_new(arr, json_pack("{s:s%, s:b}", "text", p, n, "match",
+			    match));
+		p += n;
+		if (*p == '\x02') {
+			match = 1;
+			p++;
+		} else if (*p == '\x03') {
+			match = 0;
+			p++;
+		} else if (*p == '\x1f') {
+			size_t m = analyze_marker_len(p, strlen(p));
+			p += m > 0 ? m : 1;
+		}
+	}
+	return arr;
+}
+
+/* The filters every search query shares; the caller's hidden tags are in the CTE. */
+#define SEARCH_JOINS \
+	" FROM m JOIN doc_index_map x ON x.rowid = m.rid JOIN documents d ON " \
+	"d.id = x.document_id LEFT JOIN collections c ON c.id = d.collection_id"
+#define SEARCH_FROM SEARCH_JOINS SEARCH_WHERE
+#define SEARCH_WHERE \
+	" WHERE d.deleted = 0 AND " ACCESS_VISIBLE("d") " AND (:coll IS NULL OR c.name = :coll) AND " \
+	"(:lang IS NULL OR d.language = :lang) AND (:from = 0 OR d.updated >= :from) AND " \
+	"(:to = 0 OR d.updated < :to) AND (:ntags = 0 OR (SELECT count(*) FROM document_tags ft " \
+	"JOIN tags t2 ON t2.id = ft.tag_id WHERE ft.document_id = d.id AND t2.name IN (SELECT " \
+	"value FROM json_each(:tags))) = :ntags)"
+#define SEARCH_WITH(cols) \
+	"WITH " ACCESS_HIDDEN_TAGS ", m AS (SELECT rowid AS rid" cols " FROM doc_index WHERE " \
+	"doc_index MATCH :expr) "
+
+struct search_ctx {
+	const struct identity *id;
+	const struct search_params *p;
+	const char *expr;
+	const char *tags_json;
+	int ntags;
+	struct result *r;
+};
+
+static int
+search_prepare(sqlite3 *db, const struct search_ctx *x, const char *sql, sqlite3_stmt **st)
+{
+	int i;
+
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return ERR_INTERNAL;
+	}
+#define SEARCH_BIND(name, call) \
+	if ((i = sqlite3_bind_parameter_index(*st, name)) > 0) \
+		call
+	SEARCH_BIND(":uid", sqlite3_bind_text(*st, i, x->id->user_id, -1, SQLITE_STATIC));
+	SEARCH_BIND(":expr", sqlite3_bind_text(*st, i, x->expr, -1, SQLITE_STATIC));
+	SEARCH_BIND(":coll", if (x->p->collection != NULL) sqlite3_bind_text(*st, i,
+	    x->p->collection, -1, SQLITE_STATIC));
+	SEARCH_BIND(":lang", if (x->p->language != NULL) sqlite3_bind_text(*st, i,
+	    x->p->language, -1, SQLITE_STATIC));
+	SEARCH_BIND(":from", sqlite3_bind_int64(*st, i, x->p->from_us));
+	SEARCH_BIND(":to", sqlite3_bind_int64(*st, i, x->p->to_us));
+	SEARCH_BIND(":tags", sqlite3_bind_text(*st, i, x->tags_json, -1, SQLITE_STATIC));
+	SEARCH_BIND(":ntags", sqlite3_bind_int(*st, i, x->ntags));
+	SEARCH_BIND(":limit", sqlite3_bind_int(*st, i, x->p->limit));
+	SEARCH_BIND(":offset", sqlite3_bind_int(*st, i, x->p->offset));
+#undef SEARCH_BIND
+	return 0;
+}
+
+/* [{name, count}] of a GROUP BY query. */
+static json_t *
+search_facet(sqlite3 *db, const struct search_ctx *x, const char *sql)
+{
+	sqlite3_stmt *st;
+	json_t *arr = json_array();
+
+	if (arr == NULL || search_prepare(db, x, sql, &st) != 0) {
+		json_decref(arr);
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s, s:I}", "name",
+		    sqlite3_column_text(st, 0), "count", (json_int_t)sqlite3_column_int64(st, 1)));
+	sqlite3_finalize(st);
+	return arr;
+}
+
+static json_t *
+search_doc_tags(sqlite3 *db, const char *doc_id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+
+	if (arr == NULL || sqlite3_prepare_v2(db, "SELECT t.name FROM document_tags dt JOIN tags t "
+	    "ON t.id = dt.tag_id WHERE dt.document_id = ?1 ORDER BY t.name COLLATE NOCASE", -1,
+	    &st, NULL) != SQLITE_OK) {
+		json_decref(arr);
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, doc_id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	return arr;
+}
+
+/* Highlighted title and a snippet of the body, for one hit only (cheap). */
+static int
+search_marks(sqlite3 *db, const struct search_ctx *x, sqlite3_int64 rid, json_t *hit)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT highlight(doc_index, 0, char(2), char(3)), "
+	    "snippet(doc_index, 2, char(2), char(3), '…', 24) FROM doc_index WHERE doc_index "
+	    "MATCH ?1 AND rowid = ?2", -1, &st, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, x->expr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, rid);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		json_object_set_new(hit, "title_marked", search_segments((const char *)
+		    sqlite3_column_text(st, 0)));
+		json_object_set_new(hit, "snippet", search_segments((const char *)
+		    sqlite3_column_text(st, 1)));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+search_tx(sqlite3 *db, void *arg)
+{
+	struct search_ctx *x = arg;
+	sqlite3_stmt *st = NULL;
+	json_t *hits = json_array(), *facets = NULL;
+	sqlite3_int64 total = 0;
+	int rc;
+
+	if (hits == NULL)
+		return ERR_NOMEM;
+	rc = search_prepare(db, x, SEARCH_WITH(", bm25(doc_index, " SEARCH_BM25_WEIGHTS ") AS score")
+	    "SELECT d.id, m.rid, m.score, d.title, d.language, c.name, d.updated" SEARCH_FROM
+	    " ORDER BY m.score, d.id LIMIT :limit OFFSET :offset", &st);
+	if (rc != 0) {
+		json_decref(hits);
+		return rc;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *doc_id = (const char *)sqlite3_column_text(st, 0);
+		/* bm25() is lower for better matches; the API shows higher-is-better. */
+		json_t *hit = json_pack("{s:s, s:s, s:f, s:s, s:o, s:o, s:I}", "id", doc_id,
+		    "title", sqlite3_column_text(st, 3), "score", -sqlite3_column_double(st, 2),
+		    "language", sqlite3_column_text(st, 4), "collection",
+		    sqlite3_column_type(st, 5) == SQLITE_NULL ? json_null() :
+		    json_string((const char *)sqlite3_column_text(st, 5)),
+		    "tags", search_doc_tags(db, doc_id),
+		    "updated_us", (json_int_t)sqlite3_column_int64(st, 6));
+		if (hit == NULL)
+			continue;
+		search_marks(db, x, sqlite3_column_int64(st, 1), hit);
+		json_array_append_new(hits, hit);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(hits);
+		return db_err(rc);
+	}
+	if ((rc = search_prepare(db, x, SEARCH_WITH("") "SELECT count(*)" SEARCH_FROM, &st)) ==
+	    0) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			total = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	facets = json_pack("{s:o, s:o, s:o}",
+	    "tags", search_facet(db, x, SEARCH_WITH("") "SELECT t.name, count(*)" SEARCH_JOINS
+	    " JOIN document_tags dt ON dt.document_id = d.id JOIN tags t ON t.id = dt.tag_id"
+	    SEARCH_WHERE " GROUP BY t.id ORDER BY 2 DESC, 1 LIMIT 20"),
+	    "collections", search_facet(db, x, SEARCH_WITH("") "SELECT c.name, count(*)"
+	    SEARCH_FROM " AND c.id IS NOT NULL GROUP BY c.id ORDER BY 2 DESC, 1 LIMIT 20"),
+	    "languages", search_facet(db, x, SEARCH_WITH("") "SELECT d.language, count(*)"
+	    SEARCH_FROM " GROUP BY d.language ORDER BY 2 DESC, 1 LIMIT 20"));
+	return result_ok(x->r, 200, json_pack("{s:I, s:o, s:o}", "total", (json_int_t)total,
+	    "hits", hits, "facets", facets ? facets : json_object()));
+}
+
+/* "a,b" -> ["a","b"] (trimmed, at most SEARCH_TAGS_FILTER_MAX, each a valid name). */
+static json_t *
+search_tags_filter(const char *s, int *n)
+{
+	json_t *arr = json_array();
+	const char *p = s;
+
+	*n = 0;
+	while (arr != NULL && p != NULL && *p != '\0') {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len > 0 && *p == ' ') {
+			p++;
+			len--;
+		}
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0 || len > 64 || ++*n > SEARCH_TAGS_FILTER_MAX) {
+			json_decref(arr);
+			return NULL;
+		}
+		json_array_append_new(arr, json_stringn(p, len));
+		p = comma ? comma + 1 : NULL;
+	}
+	return arr;
+}
+
+int
+search_run(struct vault *v, const struct identity *id, const struct search_params *p,
+    struct result *r)
+{
+	struct search_params params = *p;
+	struct query_parsed *qp = NULL;
+	struct search_ctx x = { .id = id, .p = &params, .r = r };
+	json_t *tags = NULL, *terms = NULL;
+	char *tags_json = NULL;
+	int rc;
+
+	if (params.q == NULL)
+		return result_fail(r, 400, "bad_query", "q is required.");
+	if (params.limit == 0)
+		params.limit = 10;
+	if (params.limit < 1 || params.limit > SEARCH_LIMIT_MAX)
+		return result_fail(r, 400, "bad_limit", "limit is from 1 to 50.");
+	if (params.offset < 0 || params.offset > SEARCH_OFFSET_MAX)
+		return result_fail(r, 400, "bad_offset", "offset is from 0 to 1000.");
+	if (params.tags != NULL && (tags = search_tags_filter(params.tags, &x.ntags)) == NULL)
+		return result_fail(r, 400, "bad_tags", "tags is a comma-separated list of at most "
+		    "10 tag names.");
+	if ((qp = calloc(1, sizeof(*qp))) == NULL) {
+		json_decref(tags);
+		return ERR_NOMEM;
+	}
+	rc = query_parse(params.q, strlen(params.q), params.lang, qp);
+	if (rc == ERR_TOOBIG || rc == ERR_INVALID) {
+		rc = result_fail(r, 400, rc == ERR_TOOBIG ? "query_too_long" : "bad_query",
+		    rc == ERR_TOOBIG ? "The query is too long (4096 bytes, 16 exclusions at most)." :
+		    "The query must be UTF-8 text (and lang a language code).");
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	rc = ERR_NOMEM;
+	if ((terms = json_array()) == NULL)
+		goto out;
+	for (int i = 0; i < qp->nterms && i < QUERY_MAX_TERMS; i++)
+		json_array_append_new(terms, json_string(qp->terms[i]));
+	if (qp->expr[0] == '\0') {
+		/* Nothing to look for (only stop words, only exclusions): no hits, not an error. */
+		rc = result_ok(r, 200, json_pack("{s:{s:s, s:s, s:O}, s:i, s:[], s:{s:[], s:[], "
+		    "s:[]}}", "query", "text", params.q, "lang", qp->lang, "terms", terms, "total", 0,
+		    "hits", "facets", "tags", "collections", "languages"));
+		goto out;
+	}
+	if (tags != NULL && (tags_json = json_dumps(tags, JSON_COMPACT)) == NULL)
+		goto out;
+	x.expr = qp->expr;
+	x.tags_json = tags_json ? tags_json : "[]";
+	rc = vault_read(v, search_tx, &x);
+	if (rc == 0 && r->status == 200 && r->body != NULL)
+		json_object_set_new(r->body, "query", json_pack("{s:s, s:s, s:O}", "text",
+		    params.q, "lang", qp->lang, "terms", terms));
+out:
+	json_decref(terms);
+	json_decref(tags);
+	free(tags_json);
+	free(qp);
+	return rc;
+}

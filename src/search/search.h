@@ -1,0 +1,55 @@
+/*
+ * search.h: the full-text index of a vault and the search over it (S1).
+ *
+ * The index follows the knowledge base inside the same transactions (search_index_put and
+ * search_index_remove are called by src/kb). A search parses the user's query into a safe
+ * FTS5 expression (search/query.h), ranks with BM25 and field weights (title > tags > body),
+ * and applies the tag visibility rule of access/access.h inside the SQL of the hits, the
+ * total and the facets, so that nothing about an invisible document leaks.
+ */
+#ifndef COFFRE_SEARCH_H
+#define COFFRE_SEARCH_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "access/access.h"
+#include "common/result.h"
+
+struct vault;
+
+#define SEARCH_LIMIT_MAX 50
+#define SEARCH_OFFSET_MAX 1000
+#define SEARCH_FACETS_MAX 20
+/* BM25 weights of the title, tags and body columns (SQL text for bm25()). */
+#define SEARCH_BM25_WEIGHTS "10.0, 5.0, 1.0"
+
+/* (Re)indexes a live document's current title, tags and body (inside a write). */
+int search_index_put(sqlite3 *db, const char *doc_id);
+/* Takes a document out of the index (inside a write); nothing to do when it is not there. */
+int search_index_remove(sqlite3 *db, const char *doc_id);
+/* Re-indexes the live documents carrying a tag: after a rename, or (dropping) taking the
+ * tag off them first, before the tag itself is deleted. */
+int search_index_tag(sqlite3 *db, const char *tag_id, int dropping);
+
+struct search_params {
+	const char *q;                  /* what the user typed */
+	const char *lang;               /* the query's language; NULL: guessed */
+	const char *tags;               /* comma-separated names: every one required */
+	const char *collection;
+	const char *language;           /* documents in this language only */
+	int64_t from_us, to_us;         /* updated in [from, to); 0: open */
+	int limit, offset;              /* 1..SEARCH_LIMIT_MAX (10); 0..SEARCH_OFFSET_MAX */
+};
+
+/*
+ * {query: {text, lang, terms}, total, hits: [{id, title, title_marked, snippet, score,
+ * language, collection, tags, updated_us}], facets: {tags: [{name, count}], collections:
+ * [...], languages: [...]}}. Marked text is an array of {text, match} segments built from
+ * the stored text, so no markup from a document can pass for a highlight. 400 for a query
+ * or filter coffre refuses.
+ */
+int search_run(struct vault *v, const struct identity *id, const struct search_params *p,
+    struct result *r);
+
+#endif
