@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "common/err.h"
+#include "common/ids.h"
 #include "common/timeutil.h"
 #include "common/utf8.h"
 #include "store/db.h"
@@ -36,12 +37,8 @@ static int
 role_audit(const struct role_call *x, sqlite3 *db, const char *event, const char *target,
     json_t *detail)
 {
-	int rc = audit_append(vault_audit(x->v), db, &(struct audit_event){ .event = event,
-	    .actor = x->id->user_id, .source = x->source, .target = target,
-	    .outcome = AUDIT_SUCCESS, .detail = detail });
-
-	json_decref(detail);
-	return rc;
+	return vault_record(x->v, db, event, x->id->user_id, x->source, target, AUDIT_SUCCESS,
+	    detail);
 }
 
 /* The allowed and denied tag names of a subject. */
@@ -258,9 +255,7 @@ role_put_tx(sqlite3 *db, void *arg)
 	if (!role_body_ok(x->body, x->r, &perms, &pages))
 		return 0;
 	if (creating) {
-		unsigned char raw[16];
-		randombytes_buf(raw, sizeof(raw));
-		sodium_bin2hex(rid, sizeof(rid), raw, sizeof(raw));
+		id_new(rid);
 	} else {
 		if ((before = role_json(db, x->subject_id)) == NULL)
 			return result_fail(x->r, 404, "not_found", "No such role.");

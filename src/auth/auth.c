@@ -268,15 +268,6 @@ auth_secret_hash(const char *secret, unsigned char out[32])
 	crypto_hash_sha256(out, (const unsigned char *)secret, strlen(secret));
 }
 
-void
-auth_id_new(char out[33])
-{
-	unsigned char raw[16];
-
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(out, 33, raw, sizeof(raw));
-}
-
 int
 auth_credential_split(const char *cred, const char *prefix, char tenant_id[33],
     const char **secret)
@@ -317,12 +308,7 @@ int
 auth_audit(const struct vault *v, sqlite3 *db, const char *event, const char *actor,
     const char *source, const char *target, enum audit_outcome outcome, json_t *detail_owned)
 {
-	int rc = audit_append(vault_audit(v), db, &(struct audit_event){ .event = event,
-	    .actor = actor ? actor : "system", .source = source, .target = target,
-	    .outcome = outcome, .detail = detail_owned });
-
-	json_decref(detail_owned);
-	return rc;
+	return vault_record(v, db, event, actor, source, target, outcome, detail_owned);
 }
 
 void

@@ -156,6 +156,5 @@ void auth_secret_hash(const char *secret, unsigned char out[32]);
 /* Splits "<tenant id>.<secret>" (after an optional prefix); ERR_INVALID when malformed. */
 int auth_credential_split(const char *cred, const char *prefix, char tenant_id[33],
     const char **secret);
-void auth_id_new(char out[33]);
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/err.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "mail/mail.h"
@@ -777,7 +778,7 @@ auth_invite_tx(sqlite3 *db, void *arg)
 		if (rc != SQLITE_DONE)
 			return db_err(rc);
 	} else {
-		auth_id_new(x->user_id);
+		id_new(x->user_id);
 		auth_email_key(x->email, key, sizeof(key));
 		if (sqlite3_prepare_v2(db, "INSERT INTO users (id, email, email_key, status, created, "
 		    "updated) VALUES (?1, ?2, ?3, 'invited', ?4, ?4)", -1, &st, NULL) != SQLITE_OK)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "store/db.h"
@@ -260,7 +261,7 @@ auth_token_create_tx(sqlite3 *db, void *arg)
 	int64_t now = time_real_us(), expires;
 	int n = 0, rc;
 
-	auth_id_new(tid);
+	id_new(tid);
 	expires = now + (days ? json_integer_value(days) : 90) * 86400LL * 1000000;
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM api_tokens WHERE user_id = ?1", -1, &st,
 	    NULL) != SQLITE_OK)

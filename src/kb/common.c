@@ -240,7 +240,7 @@ kb_named_ensure(sqlite3 *db, const char *table, const char *name, int create, ch
 		return db_err(rc);
 	if (!create)
 		return ERR_NOTFOUND;
-	kb_id_new(out);
+	id_new(out);
 	snprintf(sql, sizeof(sql), "INSERT INTO %s (id, name, created, updated) VALUES "
 	    "(?1, ?2, ?3, ?3)", table);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -265,29 +265,11 @@ kb_collection_ensure(sqlite3 *db, const char *name, int create, char out[33], in
 	return kb_named_ensure(db, "collections", name, create, out, created);
 }
 
-void
-kb_id_new(char out[33])
-{
-	unsigned char raw[16];
-
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(out, 33, raw, sizeof(raw));
-}
-
-int
-kb_id_valid(const char *id)
-{
-	return id != NULL && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32;
-}
 
 int
 kb_audit(struct vault *v, sqlite3 *db, const char *event, const struct identity *id,
     const char *source, const char *target, json_t *detail_owned)
 {
-	int rc = audit_append(vault_audit(v), db, &(struct audit_event){ .event = event,
-	    .actor = kb_actor(id), .source = source, .target = target, .outcome = AUDIT_SUCCESS,
-	    .detail = detail_owned });
-
-	json_decref(detail_owned);
-	return rc;
+	return vault_record(v, db, event, kb_actor(id), source, target, AUDIT_SUCCESS,
+	    detail_owned);
 }

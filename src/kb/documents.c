@@ -29,7 +29,7 @@ kb_doc_find(sqlite3 *db, const struct identity *id, const char *doc_id, enum kb_
 
 	/* docs/access.md: documents are visible only to holders of documents.read, whatever
 	 * the route (a write- or delete-only role must not read bodies through PUT). */
-	if (!kb_id_valid(doc_id) || !kb_may(id, "documents.read"))
+	if (!id_valid(doc_id) || !kb_may(id, "documents.read"))
 		return 0;
 	if (kb_prepare(db, state == KB_LIVE ? KB_VISIBLE_DOC("d.deleted = 0") :
 	    KB_VISIBLE_DOC("d.deleted > 0"), id, &st) != 0)
@@ -209,7 +209,7 @@ kb_create_tx(sqlite3 *db, void *arg)
 
 	if ((rc = kb_resolve(x->v, db, x->id, x->source, in, coll, tags, x->r)) != 0)
 		return rc;
-	kb_id_new(doc_id);
+	id_new(doc_id);
 	if (sqlite3_prepare_v2(db, "INSERT INTO documents (id, title, body, language, "
 	    "collection_id, author, created, updated, updated_by, version) VALUES (?1, ?2, ?3, ?4, "
 	    "nullif(?5, ''), ?6, ?7, ?7, ?6, 1)", -1, &st, NULL) != SQLITE_OK)
@@ -545,7 +545,7 @@ kb_cursor_parse(const char *cursor)
 	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_array(j) || json_array_size(j) != 2 ||
 	    !(json_is_integer(json_array_get(j, 0)) || json_is_string(json_array_get(j, 0))) ||
-	    !kb_id_valid(json_string_value(json_array_get(j, 1)))) {
+	    !id_valid(json_string_value(json_array_get(j, 1)))) {
 		json_decref(j);
 		return NULL;
 	}

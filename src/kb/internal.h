@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <strings.h>
 
+#include "common/ids.h"
 #include "common/timeutil.h"
 #include "kb/kb.h"
 
@@ -29,8 +30,6 @@ int kb_tag_hidden(sqlite3 *db, const struct identity *id, const char *tag_id);
 int kb_tag_ensure(sqlite3 *db, const char *name, int create, char out[33], int *created);
 int kb_collection_ensure(sqlite3 *db, const char *name, int create, char out[33],
     int *created);
-void kb_id_new(char out[33]);
-int kb_id_valid(const char *id);
 /* Appends a success event of the caller to the vault's trail (detail owned). */
 int kb_audit(struct vault *v, sqlite3 *db, const char *event, const struct identity *id,
     const char *source, const char *target, json_t *detail_owned);

@@ -175,7 +175,7 @@ kb_tax_update_tx(sqlite3 *db, void *arg)
 
 	/* A tag hidden from the caller is not there for them unless they may grant it to
 	 * themselves anyway (roles.manage): tags.manage alone is no way past a restriction. */
-	if (!kb_id_valid(x->item_id) || (before = kb_tax_item(db, x->kind, x->item_id)) == NULL ||
+	if (!id_valid(x->item_id) || (before = kb_tax_item(db, x->kind, x->item_id)) == NULL ||
 	    (x->kind == KB_TAGS && !kb_may(x->id, "roles.manage") &&
 	    kb_tag_hidden(db, x->id, x->item_id))) {
 		json_decref(before);
@@ -219,7 +219,7 @@ kb_tax_delete_tx(sqlite3 *db, void *arg)
 	int64_t used = 0;
 	int rc;
 
-	if (!kb_id_valid(x->item_id) || (item = kb_tax_item(db, x->kind, x->item_id)) == NULL ||
+	if (!id_valid(x->item_id) || (item = kb_tax_item(db, x->kind, x->item_id)) == NULL ||
 	    (x->kind == KB_TAGS && !kb_may(x->id, "roles.manage") &&
 	    kb_tag_hidden(db, x->id, x->item_id))) {
 		json_decref(item);

@@ -545,3 +545,15 @@ vault_cache_purge_all(struct vault_cache *c, int64_t before_us)
 		rc = r;
 	return rc;
 }
+
+int
+vault_record(const struct vault *v, sqlite3 *db, const char *event, const char *actor,
+    const char *source, const char *target, enum audit_outcome outcome, json_t *detail_owned)
+{
+	int rc = audit_append(vault_audit(v), db, &(struct audit_event){ .event = event,
+	    .actor = actor ? actor : "system", .source = source, .target = target,
+	    .outcome = outcome, .detail = detail_owned });
+
+	json_decref(detail_owned);
+	return rc;
+}

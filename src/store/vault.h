@@ -40,6 +40,10 @@ int vault_write(struct vault *v, vault_fn fn, void *arg);
 const char *vault_tenant_id(const struct vault *v);
 /* The vault's audit trail: append inside vault_write callbacks with audit_append. */
 const struct audit_chain *vault_audit(const struct vault *v);
+/* audit_append on the vault's trail (inside a vault_write callback) for the common case;
+ * actor NULL is "system"; takes detail (may be NULL) and releases it. */
+int vault_record(const struct vault *v, sqlite3 *db, const char *event, const char *actor,
+    const char *source, const char *target, enum audit_outcome outcome, json_t *detail_owned);
 /* Signs a checkpoint of the vault's trail and keeps it in system.db too. */
 int vault_checkpoint(struct vault *v, const char *reason);
 /* Retention purge of the vault's trail, then a checkpoint when anything went. */
