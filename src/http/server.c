@@ -105,6 +105,46 @@ server_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_vwrite(LOG_LEVEL_DEBUG, fmt, ap);
 }
 
+static int
+server_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decoding of paths and query values. A byte below 0x20 or DEL stays encoded, so
+ * that a decoded path or argument never holds a NUL (which would cut it short: "ID%00/.."
+ * read as "ID") nor another control character.
+ */
+static size_t
+server_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *w = s;
+	const char *r = s;
+
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		if (r[0] == '%' && server_hex(r[1]) >= 0 && server_hex(r[2]) >= 0) {
+			int v = server_hex(r[1]) * 16 + server_hex(r[2]);
+			if (v >= 0x20 && v != 0x7f) {
+				*w++ = (char)v;
+				r += 3;
+				continue;
+			}
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static void
 server_set_error(struct exchange *ex, int status, const char *code, const char *message)
 {
@@ -613,6 +653,7 @@ server_start(const struct config *cfg, const char *data_dir, const struct route 
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(srv->max_header + 16384),
 	    MHD_OPTION_NOTIFY_COMPLETED, server_on_completed, srv,
 	    MHD_OPTION_NOTIFY_CONNECTION, server_on_connection, srv,
+	    MHD_OPTION_UNESCAPE_CALLBACK, server_unescape, srv,
 	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		log_error("cannot start the HTTPS server on %s (address in use, or bad TLS files)",
