@@ -196,7 +196,8 @@ search_segments(const char *marked)
 	"(:lang IS NULL OR d.language = :lang) AND (:from = 0 OR d.updated >= :from) AND " \
 	"(:to = 0 OR d.updated < :to) AND (:ntags = 0 OR (SELECT count(*) FROM document_tags ft " \
 	"JOIN tags t2 ON t2.id = ft.tag_id WHERE ft.document_id = d.id AND t2.name IN (SELECT " \
-	"value FROM json_each(:tags))) = :ntags)"
+	"value FROM json_each(:tags))) = (SELECT count(DISTINCT value COLLATE NOCASE) FROM " \
+	"json_each(:tags)))"
 #define SEARCH_WITH(cols) \
 	"WITH " ACCESS_HIDDEN_TAGS ", m AS (SELECT rowid AS rid" cols " FROM doc_index WHERE " \
 	"doc_index MATCH :expr) "
