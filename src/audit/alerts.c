@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -13,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "common/curlx.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/timeutil.h"
+#include "common/worker.h"
 
 /* Also spelled out in the error messages. */
 #define ALERTS_HOOKS_MAX 16
@@ -42,9 +43,8 @@ struct webhook {
 };
 
 struct alert {
-	struct alert *next;
+	struct worker_node node;
 	const struct webhook *hook;
-	uint64_t due_ns;
 	unsigned failures;
 	size_t body_len;
 	char *body;
@@ -55,8 +55,8 @@ struct alerts {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;    /* delivery thread: an alert was queued, or stop */
 	pthread_cond_t done;    /* alerts_drain: an alert left the queue */
-	/* In queue order; the in-flight alert is out of the list but still counted in pending. */
-	struct alert *head, *tail;
+	/* The in-flight alert is out of the queue but still counted in pending. */
+	struct worker_queue queue;
 	size_t pending;
 	/* Also read by the curl progress callback, without the lock, to abort a transfer. */
 	atomic_bool stop;
@@ -74,34 +74,6 @@ struct alerts_sink {
 	size_t total;
 	bool overflow;
 };
-
-static pthread_once_t alerts_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode alerts_curl_status = CURLE_FAILED_INIT;
-
-static void
-alerts_curl_init(void)
-{
-	alerts_curl_status = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static uint64_t
-alerts_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static struct timespec
-alerts_timespec(uint64_t ns)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ns / 1000000000u);
-	ts.tv_nsec = (long)(ns % 1000000000u);
-	return ts;
-}
 
 static void alerts_reason(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -469,12 +441,8 @@ alerts_notify(struct alerts *a, const char *event, const json_t *payload)
 	for (size_t i = 0; i < nfresh; i++) {
 		if (a->pending >= a->queue_max || atomic_load(&a->stop))
 			break;
-		fresh[i]->due_ns = 0;
-		if (a->tail)
-			a->tail->next = fresh[i];
-		else
-			a->head = fresh[i];
-		a->tail = fresh[i];
+		fresh[i]->node.due_ns = 0;
+		worker_queue_append(&a->queue, &fresh[i]->node);
 		a->pending++;
 		queued++;
 	}
@@ -505,29 +473,6 @@ alerts_discard(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int
-alerts_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
-{
-	struct alerts *a = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return atomic_load(&a->stop) ? 1 : 0;
-}
-
-static CURLcode
-alerts_set_protocols(CURL *c)
-{
-#if LIBCURL_VERSION_NUM >= 0x075500
-	return curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-#else
-	return curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
-#endif
-}
-
 /* Returns 0 when the webhook answered 2xx; *rc and *status tell what happened otherwise. */
 static int
 alerts_post(struct alerts *a, const struct alert *al, CURLcode *rc, long *status)
@@ -554,7 +499,7 @@ alerts_post(struct alerts *a, const struct alert *al, CURLcode *rc, long *status
 	/* Reset drops the previous alert's options but keeps the connection cache. */
 	curl_easy_reset(c);
 	if ((*rc = curl_easy_setopt(c, CURLOPT_URL, h->url)) != CURLE_OK ||
-	    (*rc = alerts_set_protocols(c)) != CURLE_OK ||
+	    (*rc = curlx_set_protocols(c, CURLPROTO_HTTPS | CURLPROTO_HTTP)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L)) != CURLE_OK ||
@@ -574,9 +519,7 @@ alerts_post(struct alerts *a, const struct alert *al, CURLcode *rc, long *status
 	    (*rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, alerts_discard)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink)) != CURLE_OK ||
 	    /* Lets alerts_free abort a transfer stuck on a slow webhook. */
-	    (*rc = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L)) != CURLE_OK ||
-	    (*rc = curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, alerts_progress)) != CURLE_OK ||
-	    (*rc = curl_easy_setopt(c, CURLOPT_XFERINFODATA, a)) != CURLE_OK)
+	    (*rc = curlx_set_stop(c, &a->stop)) != CURLE_OK)
 		goto out;
 	*rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -589,16 +532,6 @@ out:
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
 	curl_slist_free_all(hdrs);
 	return ret;
-}
-
-static unsigned
-alerts_delay_ms(const struct alerts *a, unsigned failures)
-{
-	unsigned d = a->backoff_ms;
-
-	for (unsigned i = 1; i < failures && d < ALERTS_BACKOFF_CAP_MS; i++)
-		d *= 2;
-	return d < ALERTS_BACKOFF_CAP_MS ? d : ALERTS_BACKOFF_CAP_MS;
 }
 
 /* Makes one attempt; returns true when al is finished with (sent or given up). */
@@ -631,61 +564,24 @@ alerts_attempt(struct alerts *a, struct alert *al)
 		    al->hook->origin, al->event, al->failures, what);
 		return true;
 	}
-	delay = alerts_delay_ms(a, al->failures);
-	al->due_ns = alerts_now_ns() + (uint64_t)delay * 1000000u;
+	delay = worker_backoff_ms(a->backoff_ms, ALERTS_BACKOFF_CAP_MS, al->failures);
+	al->node.due_ns = time_mono_ns() + (uint64_t)delay * 1000000u;
 	log_warnx("alerts: %s: event %s: attempt %u failed (%s), retrying in %u ms",
 	    al->hook->origin, al->event, al->failures, what, delay);
 	return false;
-}
-
-/* Unlinks and returns the earliest due alert, or NULL with *wake_ns its due time (0: none). */
-static struct alert *
-alerts_take_due(struct alerts *a, uint64_t now, uint64_t *wake_ns)
-{
-	struct alert *best = NULL, *best_prev = NULL, *prev = NULL;
-
-	for (struct alert *al = a->head; al != NULL; prev = al, al = al->next)
-		if (best == NULL || al->due_ns < best->due_ns) {
-			best = al;
-			best_prev = prev;
-		}
-	*wake_ns = 0;
-	if (best == NULL)
-		return NULL;
-	if (best->due_ns > now) {
-		*wake_ns = best->due_ns;
-		return NULL;
-	}
-	if (best_prev)
-		best_prev->next = best->next;
-	else
-		a->head = best->next;
-	if (a->tail == best)
-		a->tail = best_prev;
-	best->next = NULL;
-	return best;
 }
 
 static void *
 alerts_main(void *arg)
 {
 	struct alerts *a = arg;
+	struct worker_node *n;
 
 	pthread_mutex_lock(&a->lock);
-	while (!atomic_load(&a->stop)) {
-		uint64_t wake_ns;
-		struct alert *al = alerts_take_due(a, alerts_now_ns(), &wake_ns);
+	while ((n = worker_queue_wait(&a->queue, &a->wake, &a->lock, &a->stop)) != NULL) {
+		struct alert *al = WORKER_ITEM(n, struct alert, node);
 		bool finished;
 
-		if (al == NULL) {
-			if (wake_ns == 0) {
-				pthread_cond_wait(&a->wake, &a->lock);
-			} else {
-				struct timespec ts = alerts_timespec(wake_ns);
-				pthread_cond_timedwait(&a->wake, &a->lock, &ts);
-			}
-			continue;
-		}
 		pthread_mutex_unlock(&a->lock);
 		finished = alerts_attempt(a, al);
 		pthread_mutex_lock(&a->lock);
@@ -694,11 +590,7 @@ alerts_main(void *arg)
 			a->pending--;
 			pthread_cond_broadcast(&a->done);
 		} else {
-			if (a->tail)
-				a->tail->next = al;
-			else
-				a->head = al;
-			a->tail = al;
+			worker_queue_append(&a->queue, &al->node);
 		}
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -708,45 +600,17 @@ alerts_main(void *arg)
 static int
 alerts_sync_init(struct alerts *a)
 {
-	pthread_condattr_t attr;
-	int ret = ERR_INTERNAL;
-
-	if (pthread_condattr_init(&attr) != 0)
-		return ERR_INTERNAL;
-	/* Deadlines are monotonic: a wall-clock step must not stretch or skip a backoff. */
-	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0)
-		goto out;
 	if (pthread_mutex_init(&a->lock, NULL) != 0)
-		goto out;
-	if (pthread_cond_init(&a->wake, &attr) != 0) {
+		return ERR_INTERNAL;
+	if (worker_cond_init(&a->wake) != 0) {
 		pthread_mutex_destroy(&a->lock);
-		goto out;
+		return ERR_INTERNAL;
 	}
-	if (pthread_cond_init(&a->done, &attr) != 0) {
+	if (worker_cond_init(&a->done) != 0) {
 		pthread_cond_destroy(&a->wake);
 		pthread_mutex_destroy(&a->lock);
-		goto out;
-	}
-	ret = 0;
-out:
-	pthread_condattr_destroy(&attr);
-	return ret;
-}
-
-static int
-alerts_start(struct alerts *a)
-{
-	sigset_t all, old;
-	int rc;
-
-	/* Signals belong to the main thread; the delivery thread inherits this mask. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&a->thread, NULL, alerts_main, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
 		return ERR_INTERNAL;
-	a->started = true;
+	}
 	return 0;
 }
 
@@ -754,6 +618,7 @@ struct alerts *
 alerts_new(const char *spec, const struct alerts_options *opt, char *err, size_t errlen)
 {
 	struct alerts *a;
+	CURLcode rc;
 
 	alerts_reason(err, errlen, "alerts: out of memory");
 	if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -777,10 +642,9 @@ alerts_new(const char *spec, const struct alerts_options *opt, char *err, size_t
 	if (opt && opt->ca_file && (a->ca_file = strdup(opt->ca_file)) == NULL)
 		goto fail;
 	/* Also needed before parsing: the URL check asks libcurl's own parser. */
-	pthread_once(&alerts_curl_once, alerts_curl_init);
-	if (alerts_curl_status != CURLE_OK) {
+	if ((rc = curlx_global_init()) != CURLE_OK) {
 		alerts_reason(err, errlen, "alerts: libcurl initialisation failed: %s",
-		    curl_easy_strerror(alerts_curl_status));
+		    curl_easy_strerror(rc));
 		goto fail;
 	}
 	if (alerts_parse_spec(a, spec ? spec : "", err, errlen) != 0)
@@ -793,10 +657,11 @@ alerts_new(const char *spec, const struct alerts_options *opt, char *err, size_t
 		alerts_reason(err, errlen, "alerts: cannot create a libcurl handle");
 		goto fail;
 	}
-	if (alerts_start(a) != 0) {
+	if (worker_start(&a->thread, alerts_main, a) != 0) {
 		alerts_reason(err, errlen, "alerts: cannot start the delivery thread");
 		goto fail;
 	}
+	a->started = true;
 	alerts_reason(err, errlen, "%s", "");
 	return a;
 fail:
@@ -808,16 +673,14 @@ int
 alerts_drain(struct alerts *a, unsigned timeout_ms)
 {
 	uint64_t deadline;
-	struct timespec ts;
 	size_t n;
 
 	if (a == NULL)
 		return 0;
-	deadline = alerts_now_ns() + (uint64_t)timeout_ms * 1000000u;
-	ts = alerts_timespec(deadline);
+	deadline = time_mono_ns() + (uint64_t)timeout_ms * 1000000u;
 	pthread_mutex_lock(&a->lock);
 	while (a->pending > 0 && !atomic_load(&a->stop))
-		if (pthread_cond_timedwait(&a->done, &a->lock, &ts) == ETIMEDOUT)
+		if (worker_cond_wait(&a->done, &a->lock, deadline) == ETIMEDOUT)
 			break;
 	n = a->pending;
 	pthread_mutex_unlock(&a->lock);
@@ -827,6 +690,7 @@ alerts_drain(struct alerts *a, unsigned timeout_ms)
 void
 alerts_free(struct alerts *a)
 {
+	struct worker_node *n;
 	size_t lost = 0;
 
 	if (a == NULL)
@@ -842,11 +706,8 @@ alerts_free(struct alerts *a)
 		pthread_mutex_unlock(&a->lock);
 		pthread_join(a->thread, NULL);
 	}
-	while (a->head) {
-		struct alert *next = a->head->next;
-		alerts_alert_free(a->head);
-		a->head = next;
-	}
+	while ((n = worker_queue_pop(&a->queue)) != NULL)
+		alerts_alert_free(WORKER_ITEM(n, struct alert, node));
 	if (lost > 0)
 		log_info("alerts: %zu alerts not delivered at shutdown", lost);
 	curl_easy_cleanup(a->curl);

@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -16,10 +15,12 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/curlx.h"
 #include "common/err.h"
 #include "common/utf8.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "common/worker.h"
 
 #define MAIL_BACKOFF_FIRST_MS 1000u
 #define MAIL_BACKOFF_CAP_MS 300000u
@@ -39,8 +40,7 @@
 #define MAIL_LDH "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
 
 struct mail_msg {
-	struct mail_msg *next;
-	uint64_t due_ns;
+	struct worker_node node;
 	unsigned failures;
 	size_t len;
 	char *data;             /* sodium_malloc: the rendered message, one-time links and all */
@@ -54,8 +54,8 @@ struct mailer {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;    /* delivery thread: a message was queued, or stop */
 	pthread_cond_t done;    /* mailer_free: a message left the queue */
-	/* The message in flight is out of the list but still counted in pending. */
-	struct mail_msg *head, *tail;
+	/* The message in flight is out of the queue but still counted in pending. */
+	struct worker_queue queue;
 	size_t pending, pending_bytes;
 	/* Also read by the curl progress callback, without the lock, to abort a transfer. */
 	atomic_bool stop;
@@ -91,15 +91,6 @@ struct mail_reader {
 };
 
 enum mail_cte { MAIL_CTE_7BIT, MAIL_CTE_8BIT, MAIL_CTE_QP };
-
-static pthread_once_t mail_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode mail_curl_status = CURLE_FAILED_INIT;
-
-static void
-mail_curl_init(void)
-{
-	mail_curl_status = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* Headers may not hold line breaks (injection); bodies may hold tabs and line breaks. */
 static int
@@ -468,29 +459,6 @@ mail_read(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
-static int
-mail_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
-{
-	const struct mailer *m = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return atomic_load(&m->stop) ? 1 : 0;
-}
-
-static CURLcode
-mail_set_protocols(CURL *c)
-{
-#if LIBCURL_VERSION_NUM >= 0x075500
-	return curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-	return curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
-}
-
 static bool
 mail_tls_error(CURLcode rc)
 {
@@ -541,7 +509,7 @@ mail_post(struct mailer *m, CURL *c, const struct mail_msg *msg, CURLcode *rc, l
 		return ERR_NOMEM;
 	curl_easy_reset(c);
 	if ((*rc = curl_easy_setopt(c, CURLOPT_URL, m->url)) != CURLE_OK ||
-	    (*rc = mail_set_protocols(c)) != CURLE_OK ||
+	    (*rc = curlx_set_protocols(c, CURLPROTO_SMTP | CURLPROTO_SMTPS)) != CURLE_OK ||
 	    (*rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
 	    /* An HTTP proxy from the environment is not meant for mail. */
 	    (*rc = curl_easy_setopt(c, CURLOPT_PROXY, "")) != CURLE_OK ||
@@ -567,9 +535,7 @@ mail_post(struct mailer *m, CURL *c, const struct mail_msg *msg, CURLcode *rc, l
 	    (*rc = curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg->len)) !=
 	    CURLE_OK ||
 	    /* Lets mailer_free abort a transfer stuck on a slow server. */
-	    (*rc = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L)) != CURLE_OK ||
-	    (*rc = curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, mail_progress)) != CURLE_OK ||
-	    (*rc = curl_easy_setopt(c, CURLOPT_XFERINFODATA, m)) != CURLE_OK)
+	    (*rc = curlx_set_stop(c, &m->stop)) != CURLE_OK)
 		goto out;
 	*rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
@@ -588,11 +554,7 @@ out:
 static unsigned
 mail_delay_ms(unsigned failures)
 {
-	unsigned d = MAIL_BACKOFF_FIRST_MS;
-
-	for (unsigned i = 1; i < failures && d < MAIL_BACKOFF_CAP_MS; i++)
-		d *= 2;
-	return d < MAIL_BACKOFF_CAP_MS ? d : MAIL_BACKOFF_CAP_MS;
+	return worker_backoff_ms(MAIL_BACKOFF_FIRST_MS, MAIL_BACKOFF_CAP_MS, failures);
 }
 
 /*
@@ -633,81 +595,23 @@ mail_attempt(struct mailer *m, CURL *c, struct mail_msg *msg, unsigned *delay_ms
 	return ret;
 }
 
-static struct timespec
-mail_timespec(uint64_t ns)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ns / 1000000000u);
-	ts.tv_nsec = (long)(ns % 1000000000u);
-	return ts;
-}
-
-/* Unlinks and returns the earliest due message, or NULL with *wake_ns its due time (0: none). */
-static struct mail_msg *
-mail_take_due(struct mailer *m, uint64_t now, uint64_t *wake_ns)
-{
-	struct mail_msg *best = NULL, *best_prev = NULL, *prev = NULL;
-
-	for (struct mail_msg *msg = m->head; msg != NULL; prev = msg, msg = msg->next)
-		if (best == NULL || msg->due_ns < best->due_ns) {
-			best = msg;
-			best_prev = prev;
-		}
-	*wake_ns = 0;
-	if (best == NULL)
-		return NULL;
-	if (best->due_ns > now) {
-		*wake_ns = best->due_ns;
-		return NULL;
-	}
-	if (best_prev)
-		best_prev->next = best->next;
-	else
-		m->head = best->next;
-	if (m->tail == best)
-		m->tail = best_prev;
-	best->next = NULL;
-	return best;
-}
-
-static void
-mail_append(struct mailer *m, struct mail_msg *msg)
-{
-	msg->next = NULL;
-	if (m->tail)
-		m->tail->next = msg;
-	else
-		m->head = msg;
-	m->tail = msg;
-}
-
 static void *
 mail_main(void *arg)
 {
 	struct mailer *m = arg;
+	struct worker_node *n;
 
 	pthread_mutex_lock(&m->lock);
-	while (!atomic_load(&m->stop)) {
-		uint64_t wake_ns;
-		struct mail_msg *msg = mail_take_due(m, time_mono_ns(), &wake_ns);
+	while ((n = worker_queue_wait(&m->queue, &m->wake, &m->lock, &m->stop)) != NULL) {
+		struct mail_msg *msg = WORKER_ITEM(n, struct mail_msg, node);
 		unsigned delay_ms;
 
-		if (msg == NULL) {
-			if (wake_ns == 0) {
-				pthread_cond_wait(&m->wake, &m->lock);
-			} else {
-				struct timespec ts = mail_timespec(wake_ns);
-				pthread_cond_timedwait(&m->wake, &m->lock, &ts);
-			}
-			continue;
-		}
 		pthread_mutex_unlock(&m->lock);
 		(void)mail_attempt(m, m->curl, msg, &delay_ms);
 		pthread_mutex_lock(&m->lock);
 		if (delay_ms > 0 && !atomic_load(&m->stop)) {
-			msg->due_ns = time_mono_ns() + (uint64_t)delay_ms * 1000000u;
-			mail_append(m, msg);
+			msg->node.due_ns = time_mono_ns() + (uint64_t)delay_ms * 1000000u;
+			worker_queue_append(&m->queue, &msg->node);
 			continue;
 		}
 		m->pending--;
@@ -723,46 +627,18 @@ mail_main(void *arg)
 static int
 mail_sync_init(struct mailer *m)
 {
-	pthread_condattr_t attr;
-	int ret = ERR_INTERNAL;
-
-	if (pthread_condattr_init(&attr) != 0)
-		return ERR_INTERNAL;
-	/* Deadlines are monotonic: a wall-clock step must not stretch or skip a backoff. */
-	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0)
-		goto out;
 	if (pthread_mutex_init(&m->lock, NULL) != 0)
-		goto out;
-	if (pthread_cond_init(&m->wake, &attr) != 0) {
+		return ERR_INTERNAL;
+	if (worker_cond_init(&m->wake) != 0) {
 		pthread_mutex_destroy(&m->lock);
-		goto out;
+		return ERR_INTERNAL;
 	}
-	if (pthread_cond_init(&m->done, &attr) != 0) {
+	if (worker_cond_init(&m->done) != 0) {
 		pthread_cond_destroy(&m->wake);
 		pthread_mutex_destroy(&m->lock);
-		goto out;
+		return ERR_INTERNAL;
 	}
 	m->sync = true;
-	ret = 0;
-out:
-	pthread_condattr_destroy(&attr);
-	return ret;
-}
-
-static int
-mail_start(struct mailer *m)
-{
-	sigset_t all, old;
-	int rc;
-
-	/* Signals belong to the main thread; the delivery thread inherits this mask. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&m->thread, NULL, mail_main, m);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		return ERR_INTERNAL;
-	m->started = true;
 	return 0;
 }
 
@@ -916,6 +792,7 @@ struct mailer *
 mailer_new(const struct config *cfg, int *err)
 {
 	struct mailer *m = NULL;
+	CURLcode rc;
 	int ret = ERR_NOMEM;
 
 	if (cfg == NULL) {
@@ -938,10 +815,8 @@ mailer_new(const struct config *cfg, int *err)
 		goto out;
 	}
 	/* Also needed before parsing: the URL check asks libcurl's own parser. */
-	pthread_once(&mail_curl_once, mail_curl_init);
-	if (mail_curl_status != CURLE_OK) {
-		log_error("mail: libcurl initialisation failed: %s",
-		    curl_easy_strerror(mail_curl_status));
+	if ((rc = curlx_global_init()) != CURLE_OK) {
+		log_error("mail: libcurl initialisation failed: %s", curl_easy_strerror(rc));
 		ret = ERR_INTERNAL;
 		goto out;
 	}
@@ -953,9 +828,9 @@ mailer_new(const struct config *cfg, int *err)
 		ret = ERR_NOMEM;
 		goto out;
 	}
-	if ((ret = mail_start(m)) != 0)
+	if ((ret = worker_start(&m->thread, mail_main, m)) != 0)
 		goto out;
-	ret = 0;
+	m->started = true;
 out:
 	if (err != NULL)
 		*err = ret;
@@ -984,8 +859,8 @@ mailer_send(struct mailer *m, const char *to, const char *subject, const char *b
 	pthread_mutex_lock(&m->lock);
 	if (!atomic_load(&m->stop) && m->pending < MAIL_QUEUE_MAX &&
 	    msg->len <= MAIL_QUEUE_BYTES_MAX - m->pending_bytes) {
-		msg->due_ns = 0;
-		mail_append(m, msg);
+		msg->node.due_ns = 0;
+		worker_queue_append(&m->queue, &msg->node);
 		m->pending++;
 		m->pending_bytes += msg->len;
 		atomic_store(&m->queued, (long)m->pending);
@@ -1035,18 +910,18 @@ out:
 void
 mailer_free(struct mailer *m, unsigned grace_s)
 {
+	struct worker_node *n;
 	size_t lost = 0;
 
 	if (m == NULL)
 		return;
 	/* Without a thread nothing was ever queued. */
 	if (m->started) {
-		struct timespec ts = mail_timespec(time_mono_ns() +
-		    (uint64_t)grace_s * 1000000000u);
+		uint64_t deadline = time_mono_ns() + (uint64_t)grace_s * 1000000000u;
 
 		pthread_mutex_lock(&m->lock);
 		while (m->pending > 0)
-			if (pthread_cond_timedwait(&m->done, &m->lock, &ts) == ETIMEDOUT)
+			if (worker_cond_wait(&m->done, &m->lock, deadline) == ETIMEDOUT)
 				break;
 		/* Counts the message in flight, which is about to be aborted. */
 		lost = m->pending;
@@ -1055,11 +930,8 @@ mailer_free(struct mailer *m, unsigned grace_s)
 		pthread_mutex_unlock(&m->lock);
 		pthread_join(m->thread, NULL);
 	}
-	while (m->head) {
-		struct mail_msg *next = m->head->next;
-		mail_msg_free(m->head);
-		m->head = next;
-	}
+	while ((n = worker_queue_pop(&m->queue)) != NULL)
+		mail_msg_free(WORKER_ITEM(n, struct mail_msg, node));
 	if (lost > 0)
 		log_warnx("mail: %zu message%s not sent at shutdown", lost, lost == 1 ? "" : "s");
 	curl_easy_cleanup(m->curl);
