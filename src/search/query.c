@@ -419,29 +419,11 @@ query_put_unit(struct query_buf *b, const struct query_unit *u)
 		query_puts(b, " *");
 }
 
-static int
-query_unit_equal(const struct query_unit *a, const struct query_unit *b)
-{
-	return a->kind == b->kind && strcmp(a->text, b->text) == 0 &&
-	    (a->alt == NULL ? b->alt == NULL : b->alt != NULL && strcmp(a->alt, b->alt) == 0);
-}
-
-/* Units g..h-1 form a group of one that repeats an earlier group of one ("a OR a" is "a"). */
-static int
-query_repeats(const struct query_list *l, int g, int h)
-{
-	if (h - g != 1)
-		return 0;
-	for (int k = 0; k < g; k++) {
-		int alone = !l->units[k].and_prev && !l->units[k + 1].and_prev;
-
-		if (alone && query_unit_equal(&l->units[k], &l->units[g]))
-			return 1;
-	}
-	return 0;
-}
-
-/* Groups of units joined by AND, the groups joined by OR. */
+/*
+ * Groups of units joined by AND, the groups joined by OR. A word typed twice is written
+ * twice: BM25 then counts it twice, as a query term frequency (bench/relevance: CISI MAP
+ * 0.144 to 0.180, Cranfield 0.304 to 0.308).
+ */
 static void
 query_put_list(struct query_buf *b, const struct query_list *l)
 {
@@ -452,8 +434,6 @@ query_put_list(struct query_buf *b, const struct query_list *l)
 	for (int g = 0, h; g < l->nunits; g = h) {
 		for (h = g + 1; h < l->nunits && l->units[h].and_prev; h++)
 			;
-		if (query_repeats(l, g, h))
-			continue;
 		if (!first)
 			query_puts(b, " OR ");
 		first = 0;
