@@ -34,6 +34,7 @@ build-asan:
 bench: deps build
 	./bench/https/run.sh ./$(BUILD)/coffre
 	./bench/vault/run.sh ./$(BUILD)/bench_vault
+	./bench/search/run.sh ./$(BUILD)/coffre ./$(BUILD)/bench_search
 	./bench/relevance/run.sh ./$(BUILD)/coffre
 
 # libFuzzer on every parser for FUZZ_SECONDS each, growing tests/fuzz/corpus/<target>/.

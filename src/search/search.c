@@ -186,21 +186,49 @@ search_segments(const char *marked)
 	return arr;
 }
 
-/* The filters every search query shares; the caller's hidden tags are in the CTE. */
-#define SEARCH_JOINS \
-	" FROM m JOIN doc_index_map x ON x.rowid = m.rid JOIN documents d ON " \
-	"d.id = x.document_id LEFT JOIN collections c ON c.id = d.collection_id"
-#define SEARCH_FROM SEARCH_JOINS SEARCH_WHERE
-#define SEARCH_WHERE \
-	" WHERE d.deleted = 0 AND " ACCESS_VISIBLE("d") " AND (:coll IS NULL OR c.name = :coll) AND " \
-	"(:lang IS NULL OR d.language = :lang) AND (:from = 0 OR d.updated >= :from) AND " \
-	"(:to = 0 OR d.updated < :to) AND (:ntags = 0 OR (SELECT count(*) FROM document_tags ft " \
-	"JOIN tags t2 ON t2.id = ft.tag_id WHERE ft.document_id = d.id AND t2.name IN (SELECT " \
-	"value FROM json_each(:tags))) = (SELECT count(DISTINCT value COLLATE NOCASE) FROM " \
-	"json_each(:tags)))"
-#define SEARCH_WITH(cols) \
+/*
+ * The caller's matches. The index is always the outer loop: CROSS JOIN fixes the order, as
+ * SQLite may otherwise start from documents and run the MATCH once per document (seconds at
+ * 100k documents). A documents row is large (the body is in it) and each read costs a page
+ * read, so documents are joined for every match only where a filter or a facet needs them;
+ * the index holds live documents only (search_index_put takes trashed ones out in the same
+ * transaction) and d.deleted = 0 is checked wherever documents are read. Visibility is
+ * access.h's rule, with the documents carrying a hidden tag built once per statement.
+ */
+#define SEARCH_MATCHES(cols) \
 	"WITH " ACCESS_HIDDEN_TAGS ", m AS (SELECT rowid AS rid" cols " FROM doc_index WHERE " \
 	"doc_index MATCH :expr) "
+#define SEARCH_FROM_MAP " FROM m CROSS JOIN doc_index_map x ON x.rowid = m.rid"
+#define SEARCH_WHERE_MAP \
+	" WHERE " ACCESS_VISIBLE_ID("x.document_id") " AND (:ntags = 0 OR (SELECT count(*) FROM " \
+	"document_tags ft JOIN tags t2 ON t2.id = ft.tag_id WHERE ft.document_id = x.document_id " \
+	"AND t2.name IN (SELECT value FROM json_each(:tags))) = (SELECT count(DISTINCT value " \
+	"COLLATE NOCASE) FROM json_each(:tags)))"
+#define SEARCH_FROM_DOCS \
+	SEARCH_FROM_MAP " CROSS JOIN documents d ON d.id = x.document_id LEFT JOIN collections c " \
+	"ON c.id = d.collection_id"
+#define SEARCH_WHERE_DOCS \
+	SEARCH_WHERE_MAP " AND d.deleted = 0 AND (:coll IS NULL OR c.name = :coll) AND (:lang IS " \
+	"NULL OR d.language = :lang) AND (:from = 0 OR d.updated >= :from) AND (:to = 0 OR " \
+	"d.updated < :to)"
+/* One page of hits, ranked before any documents row is read but the page's. */
+#define SEARCH_HITS(from_where) \
+	SEARCH_MATCHES(", bm25(doc_index, " SEARCH_BM25_WEIGHTS ") AS score") "SELECT d.id, " \
+	"h.rid, h.score, d.title, d.language, c.name, d.updated FROM (SELECT m.rid, m.score, " \
+	"x.document_id" from_where " ORDER BY m.score, x.document_id LIMIT :limit OFFSET " \
+	":offset) h CROSS JOIN documents d ON d.id = h.document_id LEFT JOIN collections c ON " \
+	"c.id = d.collection_id WHERE d.deleted = 0 ORDER BY h.score, d.id"
+/* The total (kind 0) and the facets by tag (1), collection (2) and language (3), in one pass
+ * over the matches: {kind, name, count} rows, each facet by count then name. */
+#define SEARCH_FACETS \
+	SEARCH_MATCHES("") ", v AS MATERIALIZED (SELECT x.document_id AS id, d.language AS " \
+	"language, d.collection_id AS cid" SEARCH_FROM_DOCS SEARCH_WHERE_DOCS ") SELECT 0, NULL, " \
+	"count(*) FROM v UNION ALL SELECT * FROM (SELECT 1, t.name, count(*) FROM v CROSS JOIN " \
+	"document_tags dt ON dt.document_id = v.id JOIN tags t ON t.id = dt.tag_id GROUP BY t.id " \
+	"ORDER BY 3 DESC, 2 LIMIT 20) UNION ALL SELECT * FROM (SELECT 2, c.name, count(*) FROM v " \
+	"JOIN collections c ON c.id = v.cid GROUP BY c.id ORDER BY 3 DESC, 2 LIMIT 20) UNION ALL " \
+	"SELECT * FROM (SELECT 3, v.language, count(*) FROM v GROUP BY v.language ORDER BY 3 " \
+	"DESC, 2 LIMIT 20) ORDER BY 1, 3 DESC, 2 COLLATE NOCASE"
 
 struct search_ctx {
 	const struct identity *id;
@@ -239,22 +267,37 @@ search_prepare(sqlite3 *db, const struct search_ctx *x, const char *sql, sqlite3
 	return 0;
 }
 
-/* [{name, count}] of a GROUP BY query. */
-static json_t *
-search_facet(sqlite3 *db, const struct search_ctx *x, const char *sql)
+/* {tags, collections, languages} of [{name, count}], and the total, from SEARCH_FACETS. */
+static int
+search_facets(sqlite3 *db, const struct search_ctx *x, sqlite3_int64 *total, json_t **out)
 {
+	static const char *const kinds[] = { "tags", "collections", "languages" };
 	sqlite3_stmt *st;
-	json_t *arr = json_array();
+	json_t *facets = json_pack("{s:[], s:[], s:[]}", kinds[0], kinds[1], kinds[2]);
+	int rc;
 
-	if (arr == NULL || search_prepare(db, x, sql, &st) != 0) {
-		json_decref(arr);
-		return NULL;
+	if (facets == NULL)
+		return ERR_NOMEM;
+	if ((rc = search_prepare(db, x, SEARCH_FACETS, &st)) != 0) {
+		json_decref(facets);
+		return rc;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s, s:I}", "name",
-		    sqlite3_column_text(st, 0), "count", (json_int_t)sqlite3_column_int64(st, 1)));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int kind = sqlite3_column_int(st, 0);
+		if (kind == 0)
+			*total = sqlite3_column_int64(st, 2);
+		else if (kind <= 3)
+			json_array_append_new(json_object_get(facets, kinds[kind - 1]),
+			    json_pack("{s:s, s:I}", "name", sqlite3_column_text(st, 1), "count",
+			    (json_int_t)sqlite3_column_int64(st, 2)));
+	}
 	sqlite3_finalize(st);
-	return arr;
+	if (rc != SQLITE_DONE) {
+		json_decref(facets);
+		return db_err(rc);
+	}
+	*out = facets;
+	return 0;
 }
 
 static json_t *
@@ -305,13 +348,13 @@ search_tx(sqlite3 *db, void *arg)
 	sqlite3_stmt *st = NULL;
 	json_t *hits = json_array(), *facets = NULL;
 	sqlite3_int64 total = 0;
-	int rc;
+	int rc, docs = x->p->collection != NULL || x->p->language != NULL || x->p->from_us != 0 ||
+	    x->p->to_us != 0;
 
 	if (hits == NULL)
 		return ERR_NOMEM;
-	rc = search_prepare(db, x, SEARCH_WITH(", bm25(doc_index, " SEARCH_BM25_WEIGHTS ") AS score")
-	    "SELECT d.id, m.rid, m.score, d.title, d.language, c.name, d.updated" SEARCH_FROM
-	    " ORDER BY m.score, d.id LIMIT :limit OFFSET :offset", &st);
+	rc = search_prepare(db, x, docs ? SEARCH_HITS(SEARCH_FROM_DOCS SEARCH_WHERE_DOCS) :
+	    SEARCH_HITS(SEARCH_FROM_MAP SEARCH_WHERE_MAP), &st);
 	if (rc != 0) {
 		json_decref(hits);
 		return rc;
@@ -336,22 +379,12 @@ search_tx(sqlite3 *db, void *arg)
 		json_decref(hits);
 		return db_err(rc);
 	}
-	if ((rc = search_prepare(db, x, SEARCH_WITH("") "SELECT count(*)" SEARCH_FROM, &st)) ==
-	    0) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			total = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	if ((rc = search_facets(db, x, &total, &facets)) != 0) {
+		json_decref(hits);
+		return rc;
 	}
-	facets = json_pack("{s:o, s:o, s:o}",
-	    "tags", search_facet(db, x, SEARCH_WITH("") "SELECT t.name, count(*)" SEARCH_JOINS
-	    " JOIN document_tags dt ON dt.document_id = d.id JOIN tags t ON t.id = dt.tag_id"
-	    SEARCH_WHERE " GROUP BY t.id ORDER BY 2 DESC, 1 LIMIT 20"),
-	    "collections", search_facet(db, x, SEARCH_WITH("") "SELECT c.name, count(*)"
-	    SEARCH_FROM " AND c.id IS NOT NULL GROUP BY c.id ORDER BY 2 DESC, 1 LIMIT 20"),
-	    "languages", search_facet(db, x, SEARCH_WITH("") "SELECT d.language, count(*)"
-	    SEARCH_FROM " GROUP BY d.language ORDER BY 2 DESC, 1 LIMIT 20"));
 	return result_ok(x->r, 200, json_pack("{s:I, s:o, s:o}", "total", (json_int_t)total,
-	    "hits", hits, "facets", facets ? facets : json_object()));
+	    "hits", hits, "facets", facets));
 }
 
 /* "a,b" -> ["a","b"] (trimmed, at most SEARCH_TAGS_FILTER_MAX, each a valid name). */
