@@ -354,13 +354,18 @@ class DefaultArgon(IdentityCase):
                     times[what].append(dt)
         finally:
             conn.close()
+        # The fastest of each kind: other work on the machine (ctest runs suites in parallel)
+        # only ever adds time, so minima compare the work each path does. A path that skipped
+        # Argon2id (about 100 ms here) would be an order of magnitude faster, far outside the
+        # tolerance; noise stays well within it.
+        fastest = {what: round(min(ts), 4) for what, ts in times.items()}
         medians = {what: round(statistics.median(ts), 4) for what, ts in times.items()}
-        known = medians["known e-mail, wrong password"]
+        known = fastest["known e-mail, wrong password"]
         # Argon2id really ran: 64 MiB and 3 passes take tens of milliseconds at least.
-        self.assertGreater(min(medians.values()), 0.030, medians)
-        for what, m in medians.items():
-            tolerance = max(0.25 * max(m, known), 0.030)
-            self.assertLess(abs(m - known), tolerance, (what, medians))
+        self.assertGreater(min(fastest.values()), 0.030, (fastest, medians))
+        for what, m in fastest.items():
+            self.assertLess(abs(m - known), max(0.4 * max(m, known), 0.030),
+                            (what, fastest, medians))
 
 
 class Lockout(IdentityCase):
