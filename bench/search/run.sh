@@ -10,8 +10,9 @@
 #   bench/search/run.sh [coffre] [bench_search] [documents] [seconds] [keep-folder]
 #
 # Setup (not measured) creates the documents with kb_document_create, one transaction each,
-# at a few hundred documents/s: about 3 minutes for 100k. Give keep-folder to populate it once
-# and reuse it in later runs with the same number of documents.
+# at a few hundred documents/s: 3-4 minutes for 100k. Give keep-folder to populate it once
+# and reuse it in later runs with the same number of documents. BENCH_SEARCH_PASSES (5): passes
+# of the in-process measures (each stops after 20 s once one pass is done). See README.md.
 set -euo pipefail
 
 BIN=${1:-./build/coffre}
@@ -127,7 +128,7 @@ request = function()
 end""")
 PY
 
-first=$(sed -n 3p "$tmp/search.lua" | tr -d ' ",')
+first=$(sed -n 2p "$tmp/search.lua" | tr -d ' ",')
 curl -sk -o "$tmp/first.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
   "https://127.0.0.1:$PORT$first" >"$tmp/first.code"
 if [[ "$(cat "$tmp/first.code")" != 200 ]] || ! grep -q '"hits"' "$tmp/first.json"; then
