@@ -7,8 +7,10 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import re
 import struct
+import subprocess
 import time
 
 from harness import Server, run
@@ -128,3 +130,36 @@ def admin_session(srv, tenant, email, password, token):
     wait_next_step()
     secret, codes = c.enrol_totp()
     return c, secret, codes
+
+
+def vault_query(srv, slug, sql):
+    """The rows of a query on a tenant's vault (vault_tool query: a JSON array a line)."""
+    tool = os.environ.get("VAULT_TOOL", os.path.join(os.path.dirname(__file__),
+                                                     "../../build/vault_tool"))
+    res = subprocess.run([tool, srv.data, slug, "query", sql], capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    if res.returncode != 0:
+        raise AssertionError(f"vault_tool query {sql}: {res.stderr}")
+    return [json.loads(line) for line in res.stdout.splitlines()]
+
+
+def ok(resp, status=200):
+    """The JSON of a Client.call answer that must have this status."""
+    st, doc, _ = resp
+    if st != status:
+        raise AssertionError(f"expected {status}, got {st}: {doc}")
+    return doc
+
+
+def stop_cleanly(srv):
+    """Stops srv; fails when it did not exit 0 or a sanitizer spoke (build-asan)."""
+    try:
+        rc = srv.stop()
+        log = srv.stderr()
+    finally:
+        srv.close()
+    for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+        if bad in log:
+            raise AssertionError(log[-4000:])
+    if rc != 0:
+        raise AssertionError(f"coffre serve exited with {rc}: {log[-2000:]}")

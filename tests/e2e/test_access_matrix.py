@@ -9,18 +9,16 @@ src/api/routes.c against every permission, a second tenant (beta) trying to reac
 data, grants that apply at once, writing with hidden tags, and the roles API with the
 last-admin guard. Requirement numbers are OWASP ASVS 5.0 (data/asvs/).
 """
-import json
 import os
 import re
-import subprocess
 import unittest
 import urllib.parse
 
-from accounts import FAST_ARGON, Client, add_user, admin_session, create_tenant, signed_in
+from accounts import (FAST_ARGON, Client, add_user, admin_session, create_tenant, ok, signed_in,
+                      stop_cleanly, vault_query)
 from harness import Server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TOOL = os.environ.get("VAULT_TOOL", os.path.join(HERE, "../../build/vault_tool"))
 ROUTES_C = os.path.join(HERE, "../../src/api/routes.c")
 SETS = dict(FAST_ARGON, **{"server.rate_limit": "0", "auth.address_failures": "100000"})
 PW = "correct horse battery staple"
@@ -160,13 +158,6 @@ class Model:
         return {i for i, (_, tags, _) in docs.items() if not tags & hidden}
 
 
-def vault_query(srv, slug, sql):
-    """The rows of a query on a tenant's vault (vault_tool query: a JSON array a line)."""
-    res = subprocess.run([TOOL, srv.data, slug, "query", sql], capture_output=True, text=True,
-                         timeout=60, stdin=subprocess.DEVNULL)
-    if res.returncode != 0:
-        raise AssertionError(f"vault_tool query {sql}: {res.stderr}")
-    return [json.loads(line) for line in res.stdout.splitlines()]
 
 
 def vault_count(srv, slug, from_where):
@@ -174,25 +165,8 @@ def vault_count(srv, slug, from_where):
     return vault_query(srv, slug, "SELECT count(*) FROM " + from_where)[0][0]
 
 
-def stop_cleanly(srv):
-    """Stops srv; fails when it did not exit 0 or a sanitizer spoke (build-asan)."""
-    try:
-        rc = srv.stop()
-        log = srv.stderr()
-    finally:
-        srv.close()
-    for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        if bad in log:
-            raise AssertionError(log[-4000:])
-    if rc != 0:
-        raise AssertionError(f"coffre serve exited with {rc}: {log[-2000:]}")
 
 
-def ok(resp, status=200):
-    st, doc, _ = resp
-    if st != status:
-        raise AssertionError(f"expected {status}, got {st}: {doc}")
-    return doc
 
 
 def list_all(c, path="/api/v1/documents", limit=3, **query):

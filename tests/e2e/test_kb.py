@@ -14,7 +14,8 @@ import time
 import unittest
 import urllib.parse
 
-from accounts import FAST_ARGON, add_user, admin_session, create_tenant, signed_in
+from accounts import (FAST_ARGON, add_user, admin_session, create_tenant, ok, signed_in,
+                      stop_cleanly, vault_query)
 from harness import Server, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,13 +26,6 @@ NOID = "0" * 32
 DOCS = "/api/v1/documents"
 
 
-def vault_query(srv, slug, sql):
-    """The rows of a query on a tenant's vault (vault_tool query: a JSON array a line)."""
-    res = subprocess.run([TOOL, srv.data, slug, "query", sql], capture_output=True, text=True,
-                         timeout=60, stdin=subprocess.DEVNULL)
-    if res.returncode != 0:
-        raise AssertionError(f"vault_tool query {sql}: {res.stderr}")
-    return [json.loads(line) for line in res.stdout.splitlines()]
 
 
 def vault_sql(srv, slug, sql):
@@ -57,25 +51,8 @@ def trail(srv, slug="acme"):
     return res.stdout
 
 
-def stop_cleanly(srv):
-    """Stops srv; fails when it did not exit 0 or a sanitizer spoke (build-asan)."""
-    try:
-        rc = srv.stop()
-        log = srv.stderr()
-    finally:
-        srv.close()
-    for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        if bad in log:
-            raise AssertionError(log[-4000:])
-    if rc != 0:
-        raise AssertionError(f"coffre serve exited with {rc}: {log[-2000:]}")
 
 
-def ok(resp, status=200):
-    st, doc, _ = resp
-    if st != status:
-        raise AssertionError(f"expected {status}, got {st}: {doc}")
-    return doc
 
 
 def pages(c, path=DOCS, **query):

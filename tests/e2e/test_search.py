@@ -16,7 +16,8 @@ import unicodedata
 import unittest
 import urllib.parse
 
-from accounts import FAST_ARGON, Client, add_user, admin_session, create_tenant, signed_in
+from accounts import (FAST_ARGON, Client, add_user, admin_session, create_tenant, ok, signed_in,
+                      stop_cleanly, vault_query)
 from harness import Server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,19 +60,8 @@ def iso(us):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(us // 1_000_000))
 
 
-def ok(resp, status=200):
-    st, doc, _ = resp
-    if st != status:
-        raise AssertionError(f"expected {status}, got {st}: {doc}")
-    return doc
 
 
-def vault_query(srv, slug, sql):
-    res = subprocess.run([TOOL, srv.data, slug, "query", sql], capture_output=True, text=True,
-                         timeout=60, stdin=subprocess.DEVNULL)
-    if res.returncode != 0:
-        raise AssertionError(f"vault_tool query {sql}: {res.stderr}")
-    return [json.loads(line) for line in res.stdout.splitlines()]
 
 
 def vault_sql(srv, slug, sql):
@@ -80,18 +70,6 @@ def vault_sql(srv, slug, sql):
     return res.returncode, res.stderr
 
 
-def stop_cleanly(srv):
-    """Stops srv; fails when it did not exit 0 or a sanitizer spoke (build-asan)."""
-    try:
-        rc = srv.stop()
-        log = srv.stderr()
-    finally:
-        srv.close()
-    for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        if bad in log:
-            raise AssertionError(log[-4000:])
-    if rc != 0:
-        raise AssertionError(f"coffre serve exited with {rc}: {log[-2000:]}")
 
 
 class SearchCase(unittest.TestCase):
