@@ -43,9 +43,8 @@ kb_doc_find(sqlite3 *db, const struct identity *id, const char *doc_id, enum kb_
 	return found;
 }
 
-/* The document's tag names, sorted (JSON array). */
-static json_t *
-kb_doc_tags(sqlite3 *db, const char *doc_id)
+json_t *
+kb_document_tags(sqlite3 *db, const char *doc_id)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *arr = json_array();
@@ -76,7 +75,7 @@ kb_doc_row_json(sqlite3 *db, sqlite3_stmt *st, int with_body)
 	    "language", sqlite3_column_text(st, 2),
 	    "collection", sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null() :
 	    json_string((const char *)sqlite3_column_text(st, 3)),
-	    "tags", kb_doc_tags(db, doc_id),
+	    "tags", kb_document_tags(db, doc_id),
 	    "author", sqlite3_column_text(st, 4),
 	    "created_us", (json_int_t)sqlite3_column_int64(st, 5),
 	    "updated_us", (json_int_t)sqlite3_column_int64(st, 6),

@@ -8,6 +8,7 @@
 #define COFFRE_KB_H
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,10 @@ int kb_trash_purge(struct vault *v, const struct identity *id, const char *sourc
     const char *doc_id, struct result *r);
 /* Purges what went to the trash before before_us (background job, audited as system). */
 int kb_trash_expire(struct vault *v, int64_t before_us, long *purged);
+
+/* The tag names of a document, sorted, as a JSON array (no visibility check: for callers
+ * that checked); NULL on failure. */
+json_t *kb_document_tags(sqlite3 *db, const char *doc_id);
 
 /* Filters and paging of a document list; NULL fields do not filter. */
 struct kb_query {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "kb/kb.h"
 #include "search/analyze.h"
 #include "search/query.h"
 #include "store/db.h"
@@ -300,25 +301,6 @@ search_facets(sqlite3 *db, const struct search_ctx *x, sqlite3_int64 *total, jso
 	return 0;
 }
 
-static json_t *
-search_doc_tags(sqlite3 *db, const char *doc_id)
-{
-	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
-
-	if (arr == NULL || sqlite3_prepare_v2(db, "SELECT t.name FROM document_tags dt JOIN tags t "
-	    "ON t.id = dt.tag_id WHERE dt.document_id = ?1 ORDER BY t.name COLLATE NOCASE", -1,
-	    &st, NULL) != SQLITE_OK) {
-		json_decref(arr);
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, doc_id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
-	return arr;
-}
-
 /* Highlighted title and a snippet of the body, for one hit only (cheap). */
 static int
 search_marks(sqlite3 *db, const struct search_ctx *x, sqlite3_int64 rid, json_t *hit)
@@ -367,7 +349,7 @@ search_tx(sqlite3 *db, void *arg)
 		    "language", sqlite3_column_text(st, 4), "collection",
 		    sqlite3_column_type(st, 5) == SQLITE_NULL ? json_null() :
 		    json_string((const char *)sqlite3_column_text(st, 5)),
-		    "tags", search_doc_tags(db, doc_id),
+		    "tags", kb_document_tags(db, doc_id),
 		    "updated_us", (json_int_t)sqlite3_column_int64(st, 6));
 		if (hit == NULL)
 			continue;
