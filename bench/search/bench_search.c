@@ -514,8 +514,15 @@ bench_vault_open(struct bench_vault *b, const char *data, const char *slug, unsi
 		return rc;
 	}
 	/* What a bigger page cache would change (single-reader modes only). */
-	if (readers == 1 && getenv("BENCH_SEARCH_CACHE_KIB") != NULL)
-		rc = vault_read(b->v, bench_cache_size, (void *)getenv("BENCH_SEARCH_CACHE_KIB"));
+	if (readers == 1 && getenv("BENCH_SEARCH_CACHE_KIB") != NULL &&
+	    (rc = vault_read(b->v, bench_cache_size, (void *)getenv("BENCH_SEARCH_CACHE_KIB"))) != 0)
+		return rc;
+	/* search_run answers from the in-memory index unless BENCH_SEARCH_MEMORY=0: build it
+	 * now, as a server would have by the time it is measured. */
+	if (getenv("BENCH_SEARCH_MEMORY") != NULL && strcmp(getenv("BENCH_SEARCH_MEMORY"), "0") == 0)
+		search_memory(0);
+	else if ((rc = search_warm(b->v)) != 0)
+		fprintf(stderr, "bench_search: in-memory index: %s\n", err_str(rc));
 	return rc;
 }
 

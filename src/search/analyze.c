@@ -964,6 +964,15 @@ analyze_text(const char *lang, const char *text, size_t len,
 	return analyze_run_lang(li, text, len, skip, 1, fn, ctx);
 }
 
+int
+analyze_spans(const char *lang, const char *text, size_t len,
+    int (*fn)(void *ctx, const char *tok, size_t toklen, size_t start, size_t end), void *ctx)
+{
+	if (fn == NULL || (text == NULL && len > 0))
+		return ERR_INVALID;
+	return analyze_run_lang(analyze_lang_find(lang), text, len, 0, 0, fn, ctx);
+}
+
 struct analyze_guess {
 	int fr, en;
 };

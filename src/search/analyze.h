@@ -58,6 +58,10 @@ int analyze_is_stop(const char *lang, const char *folded);
  */
 int analyze_text(const char *lang, const char *text, size_t len,
     int (*fn)(void *ctx, const char *tok, size_t toklen, size_t start, size_t end), void *ctx);
+/* As analyze_text on text without a marker, without stemming: the same tokens at the same
+ * offsets, folded only (the stemmer never splits or drops a word); cheaper, for highlighting. */
+int analyze_spans(const char *lang, const char *text, size_t len,
+    int (*fn)(void *ctx, const char *tok, size_t toklen, size_t start, size_t end), void *ctx);
 /* A guess of the language of a short text (its first ANALYZE_GUESS_MAX bytes) between fr and en,
  * from stop words and French accents; "en" when unsure. A static string. */
 const char *analyze_guess_language(const char *text, size_t len);

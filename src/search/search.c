@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "kb/kb.h"
 #include "search/analyze.h"
+#include "search/live.h"
 #include "search/query.h"
 #include "store/db.h"
 #include "store/vault.h"
@@ -23,6 +24,33 @@ search_step_done(sqlite3_stmt *st)
 
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_err(rc);
+}
+
+/*
+ * Notes a change of index row rid in doc_index_log (search/live.c reads it), keeping the last
+ * SEARCH_LOG_KEEP entries: an in-memory index further behind than that is rebuilt instead.
+ */
+static int
+search_log(sqlite3 *db, sqlite3_int64 rid)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 seq;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO doc_index_log (rid) VALUES (?1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, rid);
+	if ((rc = search_step_done(st)) != 0)
+		return rc;
+	seq = sqlite3_last_insert_rowid(db);
+	if (seq % 1024 != 0)
+		return 0;
+	if (sqlite3_prepare_v2(db, "DELETE FROM doc_index_log WHERE seq <= ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, seq - SEARCH_LOG_KEEP);
+	return search_step_done(st);
 }
 
 /* The index row of a document, or 0 when it has none. */
@@ -63,7 +91,9 @@ search_index_remove(sqlite3 *db, const char *doc_id)
 	    SQLITE_OK)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, rid);
-	return search_step_done(st);
+	if ((rc = search_step_done(st)) != 0)
+		return rc;
+	return search_log(db, rid);
 }
 
 int
@@ -110,7 +140,9 @@ search_index_put(sqlite3 *db, const char *doc_id)
 	sqlite3_bind_text(st, 1, doc_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, rid);
 	sqlite3_bind_text(st, 3, analyze_marker(lang), -1, SQLITE_STATIC);
-	return search_step_done(st);
+	if ((rc = search_step_done(st)) != 0)
+		return rc;
+	return search_log(db, rid);
 }
 
 int
@@ -232,6 +264,7 @@ search_segments(const char *marked)
 	"DESC, 2 LIMIT 20) ORDER BY 1, 3 DESC, 2 COLLATE NOCASE"
 
 struct search_ctx {
+	struct vault *v;
 	const struct identity *id;
 	const struct search_params *p;
 	const char *expr;
@@ -323,6 +356,272 @@ search_marks(sqlite3 *db, const struct search_ctx *x, sqlite3_int64 rid, json_t 
 	return 0;
 }
 
+/* ---- the answer from the in-memory index (search/live.h) ---- */
+
+/* Ids (32 characters) one statement returns in its first column; NULL stands for "none". */
+struct search_ids {
+	char (*id)[MEMIDX_ID_LEN + 1];
+	const char **ptr;
+	size_t n;
+};
+
+static int
+search_ids_collect(sqlite3 *db, const struct search_ctx *x, const char *sql,
+    struct search_ids *out)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = search_prepare(db, x, sql, &st)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (out->n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			void *p = realloc(out->id, ncap * sizeof(*out->id));
+			if (p == NULL) {
+				sqlite3_finalize(st);
+				return ERR_NOMEM;
+			}
+			out->id = p;
+			cap = ncap;
+		}
+		/* "" is no id the index has: an unknown name matches nothing. */
+		snprintf(out->id[out->n++], MEMIDX_ID_LEN + 1, "%s", t != NULL &&
+		    strlen(t) <= MEMIDX_ID_LEN ? t : "");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(rc);
+	if ((out->ptr = calloc(out->n + 1, sizeof(*out->ptr))) == NULL)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < out->n; i++)
+		out->ptr[i] = out->id[i];
+	return 0;
+}
+
+static void
+search_ids_free(struct search_ids *s)
+{
+	free(s->id);
+	free(s->ptr);
+}
+
+static int
+search_count_cmp(const void *a, const void *b)
+{
+	const struct memidx_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return sqlite3_stricmp(x->name, y->name);
+}
+
+/* A facet as the SQL path writes it: by count, then name without case, the first
+ * SEARCH_FACETS_MAX. */
+static json_t *
+search_facet_list(struct memidx_count *c, size_t n)
+{
+	json_t *arr = json_array();
+
+	qsort(c, n, sizeof(*c), search_count_cmp);
+	for (size_t i = 0; arr != NULL && i < n && i < SEARCH_FACETS_MAX; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:I}", "name", c[i].name, "count",
+		    (json_int_t)c[i].count));
+	return arr;
+}
+
+struct search_spans {
+	size_t (*at)[2];                /* start and end byte of each token */
+	uint32_t n, want;
+};
+
+static int
+search_span(void *ctx, const char *tok, size_t toklen, size_t start, size_t end)
+{
+	struct search_spans *s = ctx;
+
+	(void)tok;
+	(void)toklen;
+	s->at[s->n][0] = start;
+	s->at[s->n][1] = end;
+	return ++s->n >= s->want;      /* stop after the last token wanted */
+}
+
+static void
+search_seg(json_t *arr, const char *prefix, const char *p, size_t n, int match)
+{
+	char *buf;
+
+	if (n == 0 && prefix == NULL)
+		return;
+	if (prefix == NULL) {
+		json_array_append_new(arr, json_pack("{s:s%, s:b}", "text", p, n, "match", match));
+		return;
+	}
+	if ((buf = malloc(strlen(prefix) + n + 1)) == NULL)
+		return;
+	memcpy(buf, prefix, strlen(prefix));
+	memcpy(buf + strlen(prefix), p, n);
+	json_array_append_new(arr, json_pack("{s:s%, s:b}", "text", buf, strlen(prefix) + n,
+	    "match", match));
+	free(buf);
+}
+
+/*
+ * [{text, match}] of text (in language lang) from its tokens [from, to) and their marks
+ * (memidx.h), as FTS5's highlight() (whole text) or snippet() writes it: a cut end gets "…",
+ * an uncut one keeps the text up to the start or end.
+ */
+static json_t *
+search_marked(const char *lang, const char *text, uint32_t ntok, uint32_t from, uint32_t to,
+    const uint8_t *mark)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";
+	struct search_spans sp = { NULL, 0, to };
+	json_t *arr = json_array();
+	size_t len = strlen(text), pos, end;
+	const char *prefix;
+
+	if (arr == NULL)
+		return NULL;
+	if (to == 0 || (sp.at = malloc((size_t)to * sizeof(*sp.at))) == NULL) {
+		search_seg(arr, NULL, text, len, 0);
+		return arr;
+	}
+	analyze_spans(lang, text, len, search_span, &sp);
+	if (sp.n < to) {
+		/* Not the index's tokens (cannot happen with the same text): no marks. */
+		free(sp.at);
+		search_seg(arr, NULL, text, len, 0);
+		return arr;
+	}
+	pos = from == 0 ? 0 : sp.at[from][0];
+	end = to >= ntok ? len : sp.at[to - 1][1];
+	prefix = from == 0 ? NULL : ellipsis;
+	for (uint32_t i = from; i < to; i++) {
+		uint32_t j = i;
+		if (mark[i - from] != 1)
+			continue;
+		while (j + 1 < to && mark[j + 1 - from] == 2)
+			j++;
+		search_seg(arr, prefix, text + pos, sp.at[i][0] - pos, 0);
+		prefix = NULL;
+		search_seg(arr, NULL, text + sp.at[i][0], sp.at[j][1] - sp.at[i][0], 1);
+		pos = sp.at[j][1];
+		i = j;
+	}
+	search_seg(arr, prefix, text + pos, end - pos, 0);
+	if (to < ntok)
+		search_seg(arr, NULL, ellipsis, strlen(ellipsis), 0);
+	free(sp.at);
+	return arr;
+}
+
+/* A hit of the page as the SQL path writes it. */
+static json_t *
+search_mem_hit(sqlite3_stmt *st, const struct memidx_hit *h)
+{
+	const char *title, *body, *lang, *t = h->tags;
+	json_t *hit = NULL, *tags = json_array();
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, h->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return NULL;
+	title = (const char *)sqlite3_column_text(st, 0);
+	lang = (const char *)sqlite3_column_text(st, 1);
+	body = (const char *)sqlite3_column_text(st, 4);
+	if (title == NULL || lang == NULL || body == NULL || tags == NULL) {
+		json_decref(tags);
+		return NULL;
+	}
+	for (size_t i = 0; i < h->ntags; i++, t += strlen(t) + 1)
+		json_array_append_new(tags, json_string(t));
+	hit = json_pack("{s:s, s:s, s:f, s:s, s:o, s:o, s:I, s:o, s:o}", "id", h->id, "title",
+	    title, "score", h->score, "language", lang, "collection",
+	    sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null() :
+	    json_string((const char *)sqlite3_column_text(st, 2)), "tags", tags,
+	    "updated_us", (json_int_t)sqlite3_column_int64(st, 3),
+	    "title_marked", search_marked(lang, title, h->title_tokens, 0,
+	    h->title_tokens <= MEMIDX_TITLE_MARKS ? h->title_tokens : 0, h->title_mark),
+	    "snippet", search_marked(lang, body, h->body_tokens, h->snip_from, h->snip_to,
+	    h->snip_mark));
+	return hit;
+}
+
+/* 1 with the answer in x->r, 0 when the in-memory index cannot answer (use SQL), or an error. */
+static int
+search_mem(sqlite3 *db, struct search_ctx *x)
+{
+	struct search_ids hidden, req = { 0 }, coll = { 0 };
+	struct memidx_result *res = calloc(1, sizeof(*res));
+	struct memidx_filter f = { 0 };
+	sqlite3_stmt *st = NULL;
+	json_t *hits = NULL, *facets = NULL;
+	size_t k = (size_t)x->p->offset + (size_t)x->p->limit;
+	int rc;
+
+	if (res == NULL)
+		return ERR_NOMEM;
+	if ((rc = search_ids_collect(db, x, "WITH " ACCESS_HIDDEN_TAGS " SELECT tag_id FROM "
+	    "hidden_tags", &hidden)) != 0)
+		goto out;
+	if (x->ntags > 0 && (rc = search_ids_collect(db, x, "SELECT (SELECT id FROM tags WHERE "
+	    "name = j.v) FROM (SELECT DISTINCT value COLLATE NOCASE AS v FROM json_each(:tags)) j",
+	    &req)) != 0)
+		goto out;
+	if (x->p->collection != NULL && (rc = search_ids_collect(db, x, "SELECT coalesce((SELECT "
+	    "id FROM collections WHERE name = :coll), '')", &coll)) != 0)
+		goto out;
+	f.hidden_tags = hidden.ptr;
+	f.nhidden = hidden.n;
+	f.required_tags = req.ptr;
+	f.nrequired = req.n;
+	f.collection_id = coll.n > 0 ? coll.ptr[0] : NULL;
+	f.language = x->p->language;
+	f.from = x->p->from_us;
+	f.to = x->p->to_us;
+	if ((rc = live_search(x->v, db, x->expr, &f, k, (size_t)x->p->offset, res)) != 1)
+		goto out;
+	rc = ERR_NOMEM;
+	if ((hits = json_array()) == NULL)
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT d.title, d.language, c.name, d.updated, d.body FROM "
+	    "documents d "
+	    "LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id = ?1 AND d.deleted = 0",
+	    -1, &st, NULL) != SQLITE_OK) {
+		rc = ERR_INTERNAL;
+		goto out;
+	}
+	for (size_t i = (size_t)x->p->offset; i < res->nhits; i++) {
+		json_t *hit = search_mem_hit(st, &res->hits[i]);
+		if (hit != NULL)
+			json_array_append_new(hits, hit);
+	}
+	facets = json_pack("{s:o, s:o, s:o}", "tags", search_facet_list(res->tags, res->ntags),
+	    "collections", search_facet_list(res->collections, res->ncollections),
+	    "languages", search_facet_list(res->languages, res->nlanguages));
+	if (facets == NULL)
+		goto out;
+	rc = result_ok(x->r, 200, json_pack("{s:I, s:o, s:o}", "total", (json_int_t)res->total,
+	    "hits", hits, "facets", facets));
+	hits = facets = NULL;
+	rc = rc == 0 ? 1 : rc;
+out:
+	sqlite3_finalize(st);
+	json_decref(hits);
+	json_decref(facets);
+	search_ids_free(&hidden);
+	search_ids_free(&req);
+	search_ids_free(&coll);
+	memidx_result_clear(res);
+	free(res);
+	return rc;
+}
+
 static int
 search_tx(sqlite3 *db, void *arg)
 {
@@ -333,6 +632,10 @@ search_tx(sqlite3 *db, void *arg)
 	int rc, docs = x->p->collection != NULL || x->p->language != NULL || x->p->from_us != 0 ||
 	    x->p->to_us != 0;
 
+	if ((rc = search_mem(db, x)) != 0) {
+		json_decref(hits);
+		return rc < 0 ? rc : 0;
+	}
 	if (hits == NULL)
 		return ERR_NOMEM;
 	rc = search_prepare(db, x, docs ? SEARCH_HITS(SEARCH_FROM_DOCS SEARCH_WHERE_DOCS) :
@@ -402,7 +705,7 @@ search_run(struct vault *v, const struct identity *id, const struct search_param
 {
 	struct search_params params = *p;
 	struct query_parsed *qp = NULL;
-	struct search_ctx x = { .id = id, .p = &params, .r = r };
+	struct search_ctx x = { .v = v, .id = id, .p = &params, .r = r };
 	json_t *tags = NULL, *terms = NULL;
 	char *tags_json = NULL;
 	int rc;
@@ -457,4 +760,16 @@ out:
 	free(tags_json);
 	free(qp);
 	return rc;
+}
+
+void
+search_memory(int on)
+{
+	live_enable(on);
+}
+
+int
+search_warm(struct vault *v)
+{
+	return live_warm(v);
 }

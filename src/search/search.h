@@ -21,8 +21,15 @@ struct vault;
 #define SEARCH_LIMIT_MAX 50
 #define SEARCH_OFFSET_MAX 1000
 #define SEARCH_FACETS_MAX 20
-/* BM25 weights of the title, tags and body columns (SQL text for bm25()). */
-#define SEARCH_BM25_WEIGHTS "10.0, 5.0, 1.0"
+#define SEARCH_LOG_KEEP 100000        /* doc_index_log entries kept */
+/* BM25 weights of the title, tags and body columns, as numbers and as SQL text for bm25(). */
+#define SEARCH_W_TITLE 10.0
+#define SEARCH_W_TAGS 5.0
+#define SEARCH_W_BODY 1.0
+#define SEARCH_STR_(x) #x
+#define SEARCH_STR(x) SEARCH_STR_(x)
+#define SEARCH_BM25_WEIGHTS \
+	SEARCH_STR(SEARCH_W_TITLE) ", " SEARCH_STR(SEARCH_W_TAGS) ", " SEARCH_STR(SEARCH_W_BODY)
 
 /* (Re)indexes a live document's current title, tags and body (inside a write). */
 int search_index_put(sqlite3 *db, const char *doc_id);
@@ -51,5 +58,12 @@ struct search_params {
  */
 int search_run(struct vault *v, const struct identity *id, const struct search_params *p,
     struct result *r);
+/*
+ * Searches answer from an in-memory copy of each vault's index when it is ready (the default,
+ * search/live.h), else from the FTS5 tables: search_memory(0) makes every search use SQL.
+ * search_warm builds the vault's copy now and waits (benchmarks, tests).
+ */
+void search_memory(int on);
+int search_warm(struct vault *v);
 
 #endif

@@ -30,6 +30,9 @@ struct vault {
 	unsigned nidle, nreaders;
 	pthread_mutex_t read_lock;
 	pthread_cond_t read_cond;
+	void *ext;                      /* the search module's state (vault_ext) */
+	void (*ext_drop)(void *);
+	pthread_mutex_t ext_lock;
 };
 
 struct vault_cache {
@@ -59,6 +62,10 @@ vault_close(struct vault *v)
 {
 	if (v == NULL)
 		return;
+	/* First: the state may have a thread reading this vault, which it stops and joins. */
+	if (v->ext != NULL && v->ext_drop != NULL)
+		v->ext_drop(v->ext);
+	pthread_mutex_destroy(&v->ext_lock);
 	for (unsigned i = 0; i < v->nidle; i++)
 		db_close(v->idle[i]);
 	db_close(v->writer);
@@ -149,6 +156,7 @@ vault_load(struct vault_cache *c, const char *tenant_id, struct vault **out)
 	pthread_mutex_init(&v->write_lock, NULL);
 	pthread_mutex_init(&v->read_lock, NULL);
 	pthread_cond_init(&v->read_cond, NULL);
+	pthread_mutex_init(&v->ext_lock, NULL);
 	snprintf(v->tenant_id, sizeof(v->tenant_id), "%s", t.id);
 	if ((rc = system_vault_path(sys, t.id, dir, sizeof(dir))) != 0)
 		goto fail;
@@ -234,6 +242,27 @@ vault_open(struct vault_cache *c, const char *tenant_id, struct vault **out)
 out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+void
+vault_retain(struct vault *v)
+{
+	pthread_mutex_lock(&v->cache->lock);
+	v->refs++;
+	pthread_mutex_unlock(&v->cache->lock);
+}
+
+void *
+vault_ext(struct vault *v, void *(*make)(void), void (*drop)(void *))
+{
+	void *p;
+
+	pthread_mutex_lock(&v->ext_lock);
+	if (v->ext == NULL && make != NULL && (v->ext = make()) != NULL)
+		v->ext_drop = drop;
+	p = v->ext;
+	pthread_mutex_unlock(&v->ext_lock);
+	return p;
 }
 
 void

@@ -34,6 +34,14 @@ void vault_cache_free(struct vault_cache *c);
  */
 int vault_open(struct vault_cache *c, const char *tenant_id, struct vault **out);
 void vault_release(struct vault *v);
+/* One more hold on an open vault (a background task's), ended by vault_release. */
+void vault_retain(struct vault *v);
+/*
+ * The vault's one slot of module state (the search module's in-memory index): made by make()
+ * on first use, dropped by drop() when the vault closes, before its connections. NULL when
+ * make fails (or is NULL and nothing was made).
+ */
+void *vault_ext(struct vault *v, void *(*make)(void), void (*drop)(void *));
 /* Runs fn in a read transaction / in the single write transaction; returns fn's result. */
 int vault_read(struct vault *v, vault_fn fn, void *arg);
 int vault_write(struct vault *v, vault_fn fn, void *arg);
