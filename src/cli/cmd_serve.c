@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "search/search.h"
 #include "common/config.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -123,6 +124,7 @@ cmd_serve(int argc, char **argv)
 		    "the master key does not decrypt it" : err_str(rc));
 		goto out;
 	}
+	search_memory(config_bool(cfg, "search.memory_index"));
 	if ((vaults = vault_cache_new(sys, 64, (unsigned)config_int(cfg, "server.threads"))) ==
 	    NULL) {
 		cli_error("out of memory");

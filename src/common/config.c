@@ -72,6 +72,9 @@ static const struct config_def config_defs[] = {
 	  "Attempts after the first for a failing webhook (backoff doubles from 0.5 s)." },
 	{ "kb.trash_retention_days", CONFIG_INT, "30", 1, 3650, NULL,
 	  "Days a deleted document stays in the trash before it is purged with every version." },
+	{ "search.memory_index", CONFIG_BOOL, "true", 0, 0, NULL,
+	  "Answer searches from an in-memory copy of each open vault's full-text index (built\n"
+	  "at its first search, about 3.5 KiB per document); false: from the FTS5 tables." },
 	{ "password.argon2_memory_kib", CONFIG_INT, "65536", 8192, 4194304, NULL,
 	  "Memory of one Argon2id password hash in KiB (65536: 64 MiB). OWASP's floor is 19456;\n"
 	  "lower values exist for tests. Hashes are upgraded at the next login after a change." },

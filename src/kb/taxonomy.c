@@ -203,6 +203,8 @@ kb_tax_update_tx(sqlite3 *db, void *arg)
 	/* Tag names are indexed with their documents: a rename re-indexes them. */
 	if (x->kind == KB_TAGS && name != NULL && (rc = search_index_tag(db, x->item_id, 0)) != 0)
 		return rc;
+	if (name != NULL && (rc = search_index_names(db)) != 0)
+		return rc;
 	if ((rc = kb_audit(x->v, db, x->kind == KB_TAGS ? "tag.update" : "collection.update",
 	    x->id, x->source, x->item_id, json_pack("{s:b, s:o}", "renamed", name != NULL,
 	    "restricted", restricted ? json_boolean(json_is_true(restricted)) : json_null()))) != 0)
@@ -242,6 +244,9 @@ kb_tax_delete_tx(sqlite3 *db, void *arg)
 		return 0;
 	}
 	if (x->kind == KB_TAGS && used > 0 && (rc = search_index_tag(db, x->item_id, 1)) != 0)
+		return rc;
+	if (x->kind == KB_COLLECTIONS && used > 0 &&
+	    (rc = search_index_collection(db, x->item_id)) != 0)
 		return rc;
 	if (sqlite3_prepare_v2(db, x->kind == KB_TAGS ? "DELETE FROM tags WHERE id = ?1" :
 	    "DELETE FROM collections WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)

@@ -146,6 +146,25 @@ search_index_put(sqlite3 *db, const char *doc_id)
 }
 
 int
+search_index_names(sqlite3 *db)
+{
+	return search_log(db, 0);
+}
+
+int
+search_index_collection(sqlite3 *db, const char *collection_id)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO doc_index_log (rid) SELECT x.rowid FROM "
+	    "doc_index_map x JOIN documents d ON d.id = x.document_id WHERE d.collection_id = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, collection_id, -1, SQLITE_STATIC);
+	return search_step_done(st);
+}
+
+int
 search_index_tag(sqlite3 *db, const char *tag_id, int dropping)
 {
 	sqlite3_stmt *st = NULL;

@@ -38,6 +38,11 @@ int search_index_remove(sqlite3 *db, const char *doc_id);
 /* Re-indexes the live documents carrying a tag: after a rename, or (dropping) taking the
  * tag off them first, before the tag itself is deleted. */
 int search_index_tag(sqlite3 *db, const char *tag_id, int dropping);
+/* A tag or collection was renamed (inside the write): searches show the new name. */
+int search_index_names(sqlite3 *db);
+/* The documents of a collection about to be deleted (inside the write, before the DELETE)
+ * lose it: the in-memory index reloads them. */
+int search_index_collection(sqlite3 *db, const char *collection_id);
 
 struct search_params {
 	const char *q;                  /* what the user typed */

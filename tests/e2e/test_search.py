@@ -73,11 +73,13 @@ def vault_sql(srv, slug, sql):
 
 
 class SearchCase(unittest.TestCase):
+    sets = {}           # the SQL-path variants set search.memory_index=false
+
     @classmethod
     def setUpClass(cls):
         cls.srv = Server()
         try:
-            cls.srv.start(sets=SETS)
+            cls.srv.start(sets=dict(SETS, **cls.sets))
             _, tok = create_tenant(cls.srv, "acme", "admin@acme.example")
             cls.admin = admin_session(cls.srv, "acme", "admin@acme.example", PW, tok)[0]
             cls.doc = {}        # key -> document
@@ -1110,6 +1112,31 @@ class FiltersAndSnippets(SearchCase):
                     for seg in h["snippet"] + h["title_marked"]:
                         self.assertNotIn("\x02", seg["text"])
                         self.assertNotIn("\x03", seg["text"])
+
+
+# The same suites with search.memory_index=false: every answer from the FTS5 tables, which
+# stay the fallback of the in-memory index (and its reference: tests/unit/search/test_memidx.c).
+SQL = {"search.memory_index": "false"}
+
+
+class AnalysisSql(Analysis):
+    sets = SQL
+
+
+class QueryLanguageSql(QueryLanguage):
+    sets = SQL
+
+
+class VisibilitySql(Visibility):
+    sets = SQL
+
+
+class IndexFollowsSql(IndexFollows):
+    sets = SQL
+
+
+class FiltersAndSnippetsSql(FiltersAndSnippets):
+    sets = SQL
 
 
 if __name__ == "__main__":
