@@ -115,7 +115,8 @@ static const char *const pii_rx_src[RX_COUNT] = {
 	    "{1,4}(?:" EN_STREET ")(?![\\p{L}])"
 	    "(?:,?" SP "{0,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat|\\#)\\.?" SP "{0,3}"
 	    "[0-9A-Za-z\\-]{1,6})?"
-	    "(?:," SP "{0,3}\\p{Lu}[\\p{L}'’\\-]{0,30}(?:" SP "\\p{Lu}[\\p{L}'’\\-]{0,30}){0,2})?"
+	    "(?:," SP "{0,3}\\p{Lu}[\\p{L}'’\\-]{0,30}(?![\\p{N}])(?:" SP "\\p{Lu}[\\p{L}'’\\-]{0,30}"
+	    "(?![\\p{N}])){0,2})?"
 	    "(?:,?" SP "{0,3}(?:[A-Z]{2}" SP "{1,3}[0-9]{5}(?:-[0-9]{4})?|[A-Z]{1,2}[0-9][A-Z0-9]?"
 	    SP "?[0-9][A-Z]{2})(?![\\p{L}\\p{N}]))?",
 	[RX_NIR] = "[1-478][ .]?[0-9]{2}[ .]?[0-9]{2}[ .]?(?:[0-9]{2}|2[AB])[ .]?[0-9]{3}[ .]?"
@@ -889,6 +890,8 @@ pii_tok_read(const struct pii_scan *sc, size_t i, struct pii_tok *t)
 		}
 		break;
 	}
+	if (k < sc->len && pii_digit(sc->s[k]))
+		return 0;               /* NW1, A4: codes, not names */
 	t->end = k;
 	t->allcaps = !lower && letters >= 2;
 	t->flags = pf;
@@ -934,24 +937,23 @@ pii_tok_first(const struct pii_tok *t)
 static size_t
 pii_name_extend(const struct pii_scan *sc, const struct pii_tok *t, int max, int *known_last)
 {
-	struct pii_tok cur = *t, nx;
+	struct pii_tok cur = *t, p, q;
 	size_t end = t->end;
 
-	for (int added = 0; added < max && pii_tok_next(sc, &cur, &nx); ) {
-		if (nx.flags & PII_NAME_PARTICLE) {
-			struct pii_tok after;
-
-			if (!pii_tok_next(sc, &nx, &after) || !after.cap || !pii_tok_namelike(sc, &after))
-				break;
-			cur = after;
-		} else if (pii_tok_namelike(sc, &nx) && !(nx.flags & PII_NAME_MONTH))
-			cur = nx;
-		else
+	for (int added = 0; added < max && pii_tok_next(sc, &cur, &p); added++) {
+		/* Up to two particles (de, de La, van der) must lead to a capitalised word. */
+		for (int np = 0; p.flags & PII_NAME_PARTICLE && np < 2; np++) {
+			if (!pii_tok_next(sc, &p, &q))
+				return end;
+			p = q;
+		}
+		if (!p.cap || p.flags & (PII_NAME_MONTH | PII_NAME_PARTICLE) ||
+		    !pii_tok_namelike(sc, &p))
 			break;
+		cur = p;
 		if (known_last != NULL && (cur.flags & PII_NAME_LAST || cur.allcaps))
 			*known_last = 1;
 		end = cur.end;
-		added++;
 	}
 	return end;
 }
@@ -1111,12 +1113,13 @@ pii_person(struct pii_scan *sc, size_t i, const struct pii_tok *t0)
 		return;
 	}
 	if (pii_tok_first(t0)) {
-		if (pii_tok_next(sc, t0, &t1) && pii_tok_namelike(sc, &t1) &&
-		    !(t1.flags & PII_NAME_MONTH) && !(t1.flags & PII_NAME_STOP && !t1.allcaps)) {
-			/* Jean Dupont, Jean-Pierre de La Fontaine, Marie DURAND. */
-			end = pii_name_extend(sc, t0, pii_tok_first(&t1) ? 2 : 1, &known_last);
+		/* Jean Dupont, Jean-Pierre de La Fontaine, Marie DURAND; Jean Paul Sartre. */
+		int max = pii_tok_next(sc, t0, &t1) && pii_tok_first(&t1) ? 2 : 1;
+
+		end = pii_name_extend(sc, t0, max, &known_last);
+		if (end > t0->end)
 			pii_add(sc, PII_PERSON, i, end, known_last ? 0.85 : 0.7);
-		} else
+		else
 			pii_add(sc, PII_PERSON, i, t0->end, 0.35);
 		return;
 	}
@@ -1276,6 +1279,7 @@ static const char *const ctx_ip_neg[] = {
 	"build", "release", "v", "ver", "version" };
 static const char *const ctx_url[] = {
 	"lien", "link", "page", "site", "url", "visit", "visitez", "web", "website" };
+static const char *const ctx_date_neg[] = { "build", "release", "v", "ver", "version" };
 static const char *const ctx_date[] = {
 	"anniversaire", "birth", "birthday", "born", "dob", "naissance", "ne", "nee" };
 static const char *const ctx_addr[] = {
@@ -1300,7 +1304,7 @@ static const struct pii_ctx_list pii_ctx[PII_ENTITY_COUNT] = {
 	[PII_FR_SIRET] = { CTX(ctx_siret), NULL, 0 },
 	[PII_IP_ADDRESS] = { CTX(ctx_ip), CTX(ctx_ip_neg) },
 	[PII_URL] = { CTX(ctx_url), NULL, 0 },
-	[PII_DATE_TIME] = { CTX(ctx_date), NULL, 0 },
+	[PII_DATE_TIME] = { CTX(ctx_date), CTX(ctx_date_neg) },
 	[PII_STREET_ADDRESS] = { CTX(ctx_addr), NULL, 0 },
 	[PII_PERSON] = { CTX(ctx_person), NULL, 0 },
 };
@@ -1331,7 +1335,7 @@ pii_context(struct pii_scan *sc, struct pii_hit *h)
 		n += pii_words_after(sc, h->end, PII_CONTEXT_AFTER, PII_CONTEXT_AFTER_BYTES, w + n);
 	for (int k = 0; k < n; k++) {
 		pos |= pii_in_list(w[k], l->pos, l->npos);
-		if (h->entity == PII_IP_ADDRESS ? k == 0 : k < 3)
+		if (h->entity == PII_IP_ADDRESS || h->entity == PII_DATE_TIME ? k == 0 : k < 3)
 			neg |= pii_in_list(w[k], l->neg, l->nneg);
 	}
 	if (pos)

@@ -27,7 +27,7 @@ static const char *const names_common[] = {
 };
 
 static const char *const names_titles[] = {
-	"docteur", "dr", "madame", "madam", "mademoiselle", "maitre", "miss", "mister", "mlle", "mm",
+	"docteur", "dr", "m", "madame", "madam", "mademoiselle", "maitre", "miss", "mister", "mlle", "mm",
 	"mme", "mmes", "monsieur", "mr", "mrs", "ms", "pr", "prof", "professeur", "sir",
 };
 
