@@ -129,40 +129,65 @@ pii_input_error(int rc)
 	}
 }
 
-/* {"language":..,"hits":[{"type","start","end","score","text"}]}, offsets in code points. */
-static json_t *
-pii_result_json(const char *text, const char *lang, const struct pii_hit *hits, size_t n)
+/* A JSON string of valid UTF-8: quotes, backslashes and control characters escaped. */
+static void
+pii_put_json_string(FILE *f, const char *s, size_t len)
 {
-	json_t *doc = json_object(), *arr = json_array();
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
 
-	if (doc == NULL || arr == NULL || json_object_set_new(doc, "language", json_string(lang)) ||
-	    json_object_set(doc, "hits", arr)) {
-		json_decref(doc);
-		json_decref(arr);
-		return NULL;
-	}
-	json_decref(arr);
-	for (size_t k = 0; k < n; k++) {
-		json_t *h = json_object();
+	putc_unlocked('"', f);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		if (h == NULL || json_array_append_new(arr, h) ||
-		    json_object_set_new(h, "type", json_string(pii_entity_name(hits[k].entity))) ||
-		    json_object_set_new(h, "start", json_integer((json_int_t)hits[k].cstart)) ||
-		    json_object_set_new(h, "end", json_integer((json_int_t)hits[k].cend)) ||
-		    json_object_set_new(h, "score", json_real(hits[k].score)) ||
-		    json_object_set_new(h, "text", json_stringn(text + hits[k].start,
-		    hits[k].end - hits[k].start))) {
-			json_decref(doc);
-			return NULL;
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		fwrite(s + run, 1, i - run, f);
+		run = i + 1;
+		putc_unlocked('\\', f);
+		if (c == '"' || c == '\\')
+			putc_unlocked(c, f);
+		else if (c == '\n')
+			putc_unlocked('n', f);
+		else if (c == '\t')
+			putc_unlocked('t', f);
+		else {
+			fputs("u00", f);
+			putc_unlocked(hex[c >> 4], f);
+			putc_unlocked(hex[c & 15], f);
 		}
 	}
-	return doc;
+	fwrite(s + run, 1, len - run, f);
+	putc_unlocked('"', f);
+}
+
+/*
+ * {"language":..,"hits":[{"type","start","end","score","text"}]}, offsets in code points,
+ * written directly: building a jansson tree per hit cost more than the analysis.
+ */
+static int
+pii_print_result(const char *text, const char *lang, const struct pii_hit *hits, size_t n)
+{
+	fprintf(stdout, "{\"language\":\"%s\",\"hits\":[", lang);
+	for (size_t k = 0; k < n; k++) {
+		char score[32];
+
+		snprintf(score, sizeof(score), "%.4g", hits[k].score);
+		if (strchr(score, '.') == NULL && strchr(score, 'e') == NULL)
+			strcat(score, ".0");
+		fprintf(stdout, "%s{\"type\":\"%s\",\"start\":%zu,\"end\":%zu,\"score\":%s,\"text\":",
+		    k ? "," : "", pii_entity_name(hits[k].entity), hits[k].cstart, hits[k].cend, score);
+		pii_put_json_string(stdout, text + hits[k].start, hits[k].end - hits[k].start);
+		putc_unlocked('}', stdout);
+	}
+	fputs("]}\n", stdout);
+	return ferror(stdout) ? ERR_IO : 0;
 }
 
 static int
 pii_print_json(json_t *doc)
 {
-	int rc = json_dumpf(doc, stdout, JSON_COMPACT | JSON_REAL_PRECISION(4)) == 0 ? 0 : ERR_IO;
+	int rc = json_dumpf(doc, stdout, JSON_COMPACT) == 0 ? 0 : ERR_IO;
 
 	putchar('\n');
 	json_decref(doc);
@@ -175,20 +200,15 @@ pii_analyze_one(const char *text, size_t len, const struct pii_options *opt)
 	struct pii_hit *hits = NULL;
 	size_t n = 0;
 	char lang[3];
-	json_t *doc;
 	int rc = pii_analyze(text, len, opt, &hits, &n, lang);
 
 	if (rc != 0) {
 		cli_error("%s", pii_input_error(rc));
 		return EXIT_FAIL;
 	}
-	doc = pii_result_json(text, lang, hits, n);
+	rc = pii_print_result(text, lang, hits, n);
 	free(hits);
-	if (doc == NULL) {
-		cli_error("out of memory");
-		return EXIT_FAIL;
-	}
-	return pii_print_json(doc) == 0 ? EXIT_OK : EXIT_FAIL;
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 /* One JSON object a line in, one a line out, in order; a bad line gets an error object. */
@@ -238,19 +258,16 @@ pii_analyze_jsonl(const struct pii_options *base)
 				why = NULL;     /* an unknown language: detected instead */
 			else if (rc != 0)
 				why = pii_input_error(rc);
-			if (why == NULL && (doc = pii_result_json(json_string_value(t), lang, hits,
-			    n)) == NULL)
-				why = "out of memory";
+			if (why == NULL && pii_print_result(json_string_value(t), lang, hits, n) != 0)
+				why = "cannot write standard output";
 			free(hits);
 		}
 		json_decref(in);
 		if (why != NULL) {
 			doc = json_pack("{s:{s:s,s:s}}", "error", "code", "invalid", "message", why);
 			status = EXIT_FAIL;
-		}
-		if (doc == NULL || pii_print_json(doc) != 0) {
-			status = EXIT_FAIL;
-			break;
+			if (doc == NULL || pii_print_json(doc) != 0)
+				break;
 		}
 	}
 	free(line);
