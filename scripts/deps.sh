@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   # libraries (see DESIGN.md, Dependencies)
   libmicrohttpd-dev libgnutls28-dev libjansson-dev libsodium-dev libsqlite3-dev libqrencode-dev
-  libstemmer-dev
+  libstemmer-dev libpcre2-dev
   # tests: unit tests, TLS probes, end-to-end client
   libcmocka-dev libcurl4-gnutls-dev gnutls-bin openssl python3 ca-certificates
   # tests: a real SMTP server, a second TOTP implementation

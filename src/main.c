@@ -44,6 +44,11 @@ static const struct command commands[] = {
 	{ "audit", cmd_audit, "audit purge [--tenant SLUG] [--before T]",
 	  "drop entries past retention (signed anchor keeps it verifiable)" },
 	{ "audit", cmd_audit, "audit checkpoint [--tenant SLUG]", "sign a checkpoint now" },
+	{ "pii", cmd_pii, "pii analyze [--lang L] [--entities A,B] [--threshold X] [--jsonl]",
+	  "find personal data in standard input (JSON, offsets in code points)" },
+	{ "pii", cmd_pii, "pii redact [--lang L] [--operator OP] [--mapping-out F] ...",
+	  "standard input with its personal data replaced (pseudonyms...)" },
+	{ "pii", cmd_pii, "pii restore --mapping F", "put pseudonymized values back" },
 	{ "help", cmd_help, "help", "list the commands" },
 	{ "version", cmd_version, "version", "print the version" },
 };

@@ -10,6 +10,7 @@ int cmd_tenant(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_pii(int argc, char **argv);
 
 struct config;
 struct alerts;

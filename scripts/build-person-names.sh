@@ -1,0 +1,97 @@
+#!/bin/sh
+# build-person-names.sh: makes data/person-names.txt, and turns it into C at build time.
+#
+#   scripts/build-person-names.sh [OUT.txt]
+#       Fetches @faker-js/faker 10.6.0 with `npm pack` (integrity pinned below), takes the first
+#       names and last names of its locales fr, fr_BE, fr_CH and en, keeps single words of
+#       letters (inner hyphens and apostrophes allowed, 2..40 bytes), and writes one name a line
+#       as "Name<TAB>kinds" where kinds is F (first name), L (last name) or FL, sorted in byte
+#       order (default data/person-names.txt). Needs node and npm; set FAKER_TGZ to a local
+#       faker-js-faker-10.6.0.tgz to work offline.
+#
+#   scripts/build-person-names.sh --emit-c IN.txt OUT.c
+#       Run by CMake: writes the list as a C table for src/pii/names.c. Needs python3 ($PYTHON3).
+set -eu
+
+FAKER_VERSION=10.6.0
+FAKER_INTEGRITY='sha512-3RQHgEtvL1Frl/d1cSreo7qhJ3Gk1OdNUai/CtZ8G+wYeRQnJih3s9xJ9/kgYekPQRdwgh0HXRPqMlzWGwivIQ=='
+
+if [ "${1:-}" = "--emit-c" ]; then
+	[ $# -eq 3 ] || { echo "usage: $0 --emit-c IN.txt OUT.c" >&2; exit 2; }
+	exec "${PYTHON3:-python3}" - "$2" "$3" <<'PYEOF'
+import os, re, sys
+
+src, dst = sys.argv[1], sys.argv[2]
+rows = []
+with open(src, "rb") as f:
+    for n, line in enumerate(f.read().split(b"\n"), 1):
+        if line == b"":
+            continue
+        try:
+            name, kinds = line.decode("utf-8").split("\t")
+        except (UnicodeDecodeError, ValueError):
+            sys.exit(f"{src}:{n}: not UTF-8 'name<TAB>kinds'")
+        if kinds not in ("F", "L", "FL") or not 2 <= len(name.encode()) <= 40 or \
+                not re.fullmatch(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", name):
+            sys.exit(f"{src}:{n}: bad entry")
+        flags = (1 if "F" in kinds else 0) | (2 if "L" in kinds else 0)
+        rows.append((name, flags))
+out = ["/* Generated from data/person-names.txt by scripts/build-person-names.sh; do not edit. */",
+       '#include "pii/internal.h"', "",
+       f"const size_t pii_names_count = {len(rows)};", "",
+       "const struct pii_name_entry pii_names[] = {"]
+for name, flags in rows:
+    esc = "".join(c if c.isascii() and c not in '"\\?' else
+                  "".join("\\%03o" % b for b in c.encode()) for c in name)
+    out.append(f'\t{{ "{esc}", {flags} }},')
+out.append("};")
+tmp = dst + ".tmp"
+with open(tmp, "w") as f:
+    f.write("\n".join(out) + "\n")
+os.replace(tmp, dst)
+PYEOF
+fi
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/data/person-names.txt}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+if [ -n "${FAKER_TGZ:-}" ]; then
+	cp "$FAKER_TGZ" "$tmp/faker.tgz"
+else
+	(cd "$tmp" && npm pack --silent "@faker-js/faker@$FAKER_VERSION" >/dev/null)
+	mv "$tmp/faker-js-faker-$FAKER_VERSION.tgz" "$tmp/faker.tgz"
+fi
+got=$(node -e 'const c = require("crypto"), fs = require("fs");
+console.log("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' \
+    "$tmp/faker.tgz")
+if [ "$got" != "$FAKER_INTEGRITY" ]; then
+	echo "faker tarball integrity mismatch: $got" >&2
+	exit 1
+fi
+tar -xzf "$tmp/faker.tgz" -C "$tmp"
+
+node --input-type=module - "$tmp/package/dist/index.js" "$tmp/out.txt" <<'JSEOF'
+import fs from "fs";
+const [index, dst] = process.argv.slice(2);
+const m = await import(index);
+const kinds = new Map();
+const ok = /^\p{L}+(?:['\u2019-]\p{L}+)*$/u;
+for (const loc of ["fr", "fr_BE", "fr_CH", "en"]) {
+	const p = m[loc].person;
+	for (const [field, k] of [["first_name", "F"], ["last_name", "L"]])
+		for (const list of Object.values(p[field]))
+			for (const name of list) {
+				const b = Buffer.byteLength(name);
+				if (!ok.test(name) || b < 2 || b > 40)
+					continue;
+				kinds.set(name, (kinds.get(name) || "") + k);
+			}
+}
+const rows = [...kinds].map(([n, k]) => [n, (k.includes("F") ? "F" : "") + (k.includes("L") ? "L" : "")]);
+rows.sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
+fs.writeFileSync(dst, rows.map(([n, k]) => `${n}\t${k}\n`).join(""));
+process.stderr.write(`${rows.length} names\n`);
+JSEOF
+mv "$tmp/out.txt" "$out"

@@ -1,0 +1,1518 @@
+/*
+ * analyze.c: pii_analyze. One pass over the text visits each word start once and runs only the
+ * recognizers whose trigger is there (a digit, '+', an uppercase letter, "http", '@'...), so
+ * that prose costs a table lookup per byte. Recognizers propose candidates with a base score;
+ * context words nearby raise (or, for look-alikes, lower) it; candidates under the threshold
+ * go; overlaps are resolved longest first, then highest score. Patterns are PCRE2, compiled
+ * anchored and JIT-compiled once, matched with PCRE2_NO_UTF_CHECK (the text is validated first)
+ * under match and depth limits, and every quantifier in them is bounded.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include "pii/internal.h"
+
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/utf8.h"
+#include "search/analyze.h"
+
+#define PII_MATCH_LIMIT 20000           /* PCRE2 backtracking steps per match attempt */
+#define PII_DEPTH_LIMIT 2000
+#define PII_NUM_DIGITS 40               /* digits of a number run kept (longer: no hit) */
+#define PII_NUM_GROUPS 12
+#define PII_WORD_MAX 40                 /* bytes of one name token */
+#define PII_CONTEXT_BEFORE 6            /* words looked at before a hit, within ... */
+#define PII_CONTEXT_BEFORE_BYTES 100
+#define PII_CONTEXT_AFTER 3             /* ... and after it */
+#define PII_CONTEXT_AFTER_BYTES 50
+#define PII_CONTEXT_BOOST 0.35
+#define PII_CONTEXT_PENALTY 0.3
+
+static const char *const pii_entity_names[PII_ENTITY_COUNT] = {
+	"EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "CREDIT_CARD", "FR_NIR", "FR_SIREN",
+	"FR_SIRET", "IP_ADDRESS", "URL", "DATE_TIME", "STREET_ADDRESS", "PERSON",
+};
+
+const char *
+pii_entity_name(enum pii_entity e)
+{
+	if ((unsigned)e >= PII_ENTITY_COUNT)
+		return NULL;
+	return pii_entity_names[e];
+}
+
+int
+pii_entity_parse(const char *name, enum pii_entity *out)
+{
+	if (name == NULL)
+		return ERR_INVALID;
+	for (int e = 0; e < PII_ENTITY_COUNT; e++)
+		if (strcasecmp(name, pii_entity_names[e]) == 0) {
+			*out = (enum pii_entity)e;
+			return 0;
+		}
+	return ERR_INVALID;
+}
+
+/* ---- patterns ---- */
+
+#define SP "[ \\t\\x{A0}\\x{202F}]"
+#define MONTHS_FR "janv(?:ier|\\.)?|f[ée]v(?:rier|r?\\.)?|mars|avr(?:il|\\.)?|mai|juin|" \
+	"juil(?:let|\\.)?|ao[uû]t|sept(?:embre|\\.)?|oct(?:obre|\\.)?|nov(?:embre|\\.)?|" \
+	"d[ée]c(?:embre|\\.)?"
+#define MONTHS_EN "jan(?:uary|\\.)?|feb(?:ruary|\\.)?|mar(?:ch|\\.)?|apr(?:il|\\.)?|may|" \
+	"june?|jul(?:y|\\.)?|aug(?:ust|\\.)?|sep(?:t(?:ember)?)?\\.?|oct(?:ober|\\.)?|" \
+	"nov(?:ember|\\.)?|dec(?:ember|\\.)?"
+#define TIME "(?:[01]?[0-9]|2[0-3])(?:h(?:[0-5][0-9])?|:[0-5][0-9](?::[0-5][0-9])?)" \
+	"(?:" SP "?(?i:[ap]\\.?m\\.?))?(?![0-9\\p{L}])|(?:1[0-2]|0?[1-9])" SP "?(?i:[ap]\\.?m\\.?)" \
+	"(?![\\p{L}])"
+#define TIME_AFTER "(?:,?" SP "{1,3}(?:(?i:à|a|at|vers|-)" SP "{1,3})?(?:" TIME "))?"
+#define LOCAL "[\\p{L}\\p{N}_%+\\-]"
+#define LABEL "[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]{0,61}[\\p{L}\\p{N}])?"
+#define FR_STREET "rue|avenue|av\\.|bd|boulevard|bld|place|pl\\.|all[ée]e|chemin|impasse|" \
+	"route|rte|quai|cours|square|passage|villa|cit[ée]|sentier|voie|rond-point|faubourg|" \
+	"fbg|hameau|lieu-dit|r[ée]sidence|parvis|esplanade|promenade|mont[ée]e|chauss[ée]e|" \
+	"ruelle|traverse|venelle|lotissement|domaine"
+#define CAPWORD "(?:(?i:d|l)['’])?\\p{Lu}[\\p{L}'’\\-]{0,30}\\.?"
+#define FR_PARTICLE "(?i:de|du|des|la|le|les|d['’]|l['’]|et|sur|sous|aux|au|en)(?![\\p{L}])"
+#define EN_STREET "Street|St\\.?|Avenue|Ave\\.?|Road|Rd\\.?|Boulevard|Blvd\\.?|Lane|Ln\\.?|" \
+	"Drive|Dr\\.?|Court|Ct\\.?|Place|Pl\\.?|Way|Terrace|Close|Crescent|Square|Sq\\.?|" \
+	"Parkway|Pkwy\\.?|Highway|Hwy\\.?|Row|Gardens|Grove|Hill|Park"
+
+enum pii_rx {
+	RX_EMAIL, RX_URL, RX_DATE_NUM, RX_DATE_ISO, RX_DATE_DAY, RX_DATE_MONTH, RX_ADDR_FR,
+	RX_ADDR_EN, RX_NIR, RX_IBAN, RX_COUNT
+};
+
+static const char *const pii_rx_src[RX_COUNT] = {
+	[RX_EMAIL] = LOCAL "{1,64}(?:\\." LOCAL "{1,64}){0,8}@(?:" LABEL "\\.){1,8}\\p{L}{2,63}"
+	    "(?![\\p{L}\\p{N}\\-])",
+	[RX_URL] = "(?i:https?://|ftp://|www\\.)[^\\s<>\"\\x{A0}\\x{202F}\\x{AB}\\x{BB}"
+	    "\\x{201C}\\x{201D}]{1,2048}",
+	[RX_DATE_NUM] = "([0-9]{1,2})([/.\\-])([0-9]{1,2})\\2([0-9]{4}|[0-9]{2})(?![0-9])"
+	    TIME_AFTER,
+	[RX_DATE_ISO] = "([0-9]{4})([\\-/.])([0-9]{2})\\2([0-9]{2})(?:[T ](?:[01][0-9]|2[0-3]):"
+	    "[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]{1,9})?)?(?:Z|[+\\-][0-9]{2}:?[0-9]{2})?)?"
+	    "(?![0-9])",
+	[RX_DATE_DAY] = "(1er|[0-9]{1,2})(?i:st|nd|rd|th|er|e)?" SP "{1,3}(?:(?i:of)" SP "{1,3})?"
+	    "((?i:" MONTHS_FR "|" MONTHS_EN "))(?![\\p{L}])(?:" SP "{1,3}([0-9]{4})(?![0-9]))?"
+	    TIME_AFTER,
+	[RX_DATE_MONTH] = "((?i:" MONTHS_EN "))(?![\\p{L}])" SP "{1,3}(?:([0-9]{1,2})"
+	    "(?i:st|nd|rd|th)?(?![0-9\\p{L}])(?:,?" SP "{1,3}([0-9]{4})(?![0-9]))?|([0-9]{4})"
+	    "(?![0-9]))" TIME_AFTER,
+	[RX_ADDR_FR] = "[0-9]{1,4}(?:" SP "?(?i:bis|ter|quater|[abc])(?![\\p{L}]))?,?" SP "{1,3}"
+	    "(?i:" FR_STREET ")(?![\\p{L}])"
+	    "(?:(?:" SP "{1,3}" FR_PARTICLE "){0,3}" SP "{1,3}(?:" CAPWORD "|[0-9]{1,4}(?![0-9]))){1,6}"
+	    "(?:" SP "{0,3},?" SP "{0,3}\\n?" SP "{0,3}(?:(?:BP|CS|TSA)" SP "?[0-9]{1,6}" SP "{0,3},?"
+	    SP "{0,3})?([0-9]{5})" SP "{1,3}(\\p{Lu}[\\p{L}'’\\-]{0,30}(?:[ \\-]\\p{Lu}[\\p{L}'’\\-]{0,30})"
+	    "{0,3})(?:" SP "{1,3}(?i:cedex)(?:" SP "{0,3}[0-9]{1,2})?)?)?",
+	[RX_ADDR_EN] = "[0-9]{1,5}[A-Za-z]?" SP "{1,3}(?:(?:[NSEW]|North|South|East|West)\\.?"
+	    SP "{1,3})?(?:\\p{Lu}[\\p{L}'’\\-]{0,30}" SP "{1,3}|[0-9]{1,3}(?:st|nd|rd|th)" SP "{1,3})"
+	    "{1,4}(?:" EN_STREET ")(?![\\p{L}])"
+	    "(?:,?" SP "{0,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat|\\#)\\.?" SP "{0,3}"
+	    "[0-9A-Za-z\\-]{1,6})?"
+	    "(?:," SP "{0,3}\\p{Lu}[\\p{L}'’\\-]{0,30}(?![\\p{N}])(?:" SP "\\p{Lu}[\\p{L}'’\\-]{0,30}"
+	    "(?![\\p{N}])){0,2})?"
+	    "(?:,?" SP "{0,3}(?:[A-Z]{2}" SP "{1,3}[0-9]{5}(?:-[0-9]{4})?|[A-Z]{1,2}[0-9][A-Z0-9]?"
+	    SP "?[0-9][A-Z]{2})(?![\\p{L}\\p{N}]))?",
+	[RX_NIR] = "[1-478][ .]?[0-9]{2}[ .]?[0-9]{2}[ .]?(?:[0-9]{2}|2[AB])[ .]?[0-9]{3}[ .]?"
+	    "[0-9]{3}[ .]?[0-9]{2}(?![0-9\\p{L}])",
+	[RX_IBAN] = "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}",
+};
+
+static pcre2_code *pii_rx[RX_COUNT];
+static pcre2_match_context *pii_mctx;
+static int pii_init_rc = ERR_INTERNAL;
+static pthread_once_t pii_once = PTHREAD_ONCE_INIT;
+
+static void
+pii_init(void)
+{
+	int err;
+	PCRE2_SIZE off;
+
+	if (pii_names_init() != 0)
+		return;
+	if ((pii_mctx = pcre2_match_context_create(NULL)) == NULL)
+		return;
+	pcre2_set_match_limit(pii_mctx, PII_MATCH_LIMIT);
+	pcre2_set_depth_limit(pii_mctx, PII_DEPTH_LIMIT);
+	for (int i = 0; i < RX_COUNT; i++) {
+		pii_rx[i] = pcre2_compile((PCRE2_SPTR)pii_rx_src[i], PCRE2_ZERO_TERMINATED,
+		    PCRE2_UTF | PCRE2_ANCHORED | PCRE2_NO_UTF_CHECK, &err, &off, NULL);
+		if (pii_rx[i] == NULL)
+			return;
+		/* Without JIT (some architectures) pcre2_match interprets: slower, same results. */
+		(void)pcre2_jit_compile(pii_rx[i], PCRE2_JIT_COMPLETE);
+	}
+	pii_init_rc = 0;
+}
+
+/* ---- the scan ---- */
+
+struct pii_scan {
+	const unsigned char *s;
+	size_t len;
+	int en;                         /* language: 1 English, 0 French */
+	unsigned want;
+	struct pii_hit *c;              /* candidates */
+	size_t n, cap;
+	pcre2_match_data *md;
+	int rc;
+};
+
+static int
+pii_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+pii_ascii_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static int
+pii_hex(unsigned char c)
+{
+	return pii_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* Letters of the scripts coffre's recognizers deal with (Latin, Greek, Cyrillic); everything
+ * else non-ASCII (spaces, quotes, dashes, symbols, other scripts) separates words. */
+static int
+pii_letter_cp(long cp)
+{
+	if (cp < 0x80)
+		return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
+	return cp == 0xaa || cp == 0xb5 || cp == 0xba || (cp >= 0xc0 && cp <= 0x24f &&
+	    cp != 0xd7 && cp != 0xf7) || (cp >= 0x370 && cp <= 0x52f) ||
+	    (cp >= 0x1e00 && cp <= 0x1eff);
+}
+
+static int
+pii_upper_cp(long cp)
+{
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z';
+	if (cp >= 0xc0 && cp <= 0xde)
+		return cp != 0xd7;
+	/* Latin Extended-A pairs capitals and small letters, the capital first. */
+	if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177))
+		return (cp & 1) == 0;
+	if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e))
+		return (cp & 1) == 1;
+	return cp == 0x178;
+}
+
+/* The code point at i (text already validated); *n gets its length. */
+static long
+pii_cp_at(const struct pii_scan *sc, size_t i, size_t *n)
+{
+	size_t j = i;
+	long cp;
+
+	if (i >= sc->len) {
+		*n = 0;
+		return -1;
+	}
+	if (sc->s[i] < 0x80) {
+		*n = 1;
+		return sc->s[i];
+	}
+	cp = utf8_next(sc->s, sc->len, &j);
+	*n = j - i;
+	return cp;
+}
+
+/* The code point ending at i (exclusive), -1 at the start. */
+static long
+pii_cp_before(const struct pii_scan *sc, size_t i, size_t *n)
+{
+	size_t j = i;
+
+	if (i == 0) {
+		*n = 0;
+		return -1;
+	}
+	if (sc->s[i - 1] < 0x80) {
+		*n = 1;
+		return sc->s[i - 1];
+	}
+	do
+		j--;
+	while (j > 0 && (sc->s[j] & 0xc0) == 0x80);
+	return pii_cp_at(sc, j, n);
+}
+
+static int
+pii_word_cp(long cp)
+{
+	return cp >= 0 && (pii_letter_cp(cp) || (cp >= '0' && cp <= '9'));
+}
+
+/* A number may start at i: not glued to a word, nor the second part of 3.14, AB-123, 1/2. */
+static int
+pii_num_start_ok(const struct pii_scan *sc, size_t i)
+{
+	size_t n;
+	long p = pii_cp_before(sc, i, &n), q;
+
+	if (p < 0)
+		return 1;
+	if (pii_word_cp(p) || p == '+' || p == '@' || p == '_')
+		return 0;
+	q = pii_cp_before(sc, i - n, &n);
+	if ((p == '-' || p == '/' || p == '.' || p == ',' || p == ':' || p == '#') && pii_word_cp(q))
+		return !(q >= '0' && q <= '9') && p != '-' && p != '/' && p != '#';
+	if ((p == ' ' || p == 0xa0 || p == 0x202f) && q >= '0' && q <= '9')
+		return 0;               /* inside a run of spaced digits */
+	return 1;
+}
+
+/* A hit may end at e: not glued to a word, nor followed by more of a number or identifier. */
+static int
+pii_end_ok(const struct pii_scan *sc, size_t e)
+{
+	size_t n;
+	long c = pii_cp_at(sc, e, &n), d;
+
+	if (c < 0)
+		return 1;
+	if (pii_word_cp(c) || c == '@' || c == '_')
+		return 0;
+	d = pii_cp_at(sc, e + n, &n);
+	if ((c == '-' || c == '/' || c == '.' || c == ',' || c == ':') && pii_word_cp(d))
+		return 0;
+	return 1;
+}
+
+static void
+pii_add(struct pii_scan *sc, enum pii_entity e, size_t start, size_t end, double score)
+{
+	if (sc->rc != 0 || !(sc->want & (1u << e)) || end <= start)
+		return;
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap ? sc->cap * 2 : 256;
+		struct pii_hit *c = realloc(sc->c, cap * sizeof(*c));
+
+		if (c == NULL) {
+			sc->rc = ERR_NOMEM;
+			return;
+		}
+		sc->c = c;
+		sc->cap = cap;
+	}
+	sc->c[sc->n++] = (struct pii_hit){ .entity = e, .start = start, .end = end,
+	    .score = score > 1.0 ? 1.0 : score };
+}
+
+/* Anchored match of pattern rx at i: the ovector, or NULL (no match, or a limit was hit). */
+static PCRE2_SIZE *
+pii_match(struct pii_scan *sc, enum pii_rx rx, size_t i)
+{
+	int rc = pcre2_match(pii_rx[rx], sc->s, sc->len, i, PCRE2_NO_UTF_CHECK, sc->md, pii_mctx);
+
+	if (rc <= 0)
+		return NULL;
+	return pcre2_get_ovector_pointer(sc->md);
+}
+
+static int
+pii_group(const PCRE2_SIZE *ov, int g)
+{
+	return ov[2 * g] != PCRE2_UNSET;
+}
+
+static int
+pii_group_int(const struct pii_scan *sc, const PCRE2_SIZE *ov, int g)
+{
+	int v = 0;
+
+	if (!pii_group(ov, g))
+		return -1;
+	for (size_t k = ov[2 * g]; k < ov[2 * g + 1] && pii_digit(sc->s[k]); k++)
+		v = v * 10 + (sc->s[k] - '0');
+	return v;
+}
+
+/* The month (1..12) a French or English month name or abbreviation starts with, 0 if none. */
+static int
+pii_month_of(const unsigned char *w, size_t n)
+{
+	char a[5] = { 0 };
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < 4; i++) {
+		unsigned char c = w[i];
+
+		if (c == 0xc3 && i + 1 < n) {           /* é è û: compare unaccented */
+			unsigned char d = w[++i];
+
+			c = (d == 0xa9 || d == 0xa8 || d == 0x89) ? 'e' : (d == 0xbb || d == 0x9b) ?
+			    'u' : '?';
+		}
+		a[k++] = (char)(c | 0x20);
+	}
+	if (strncmp(a, "jan", 3) == 0) return 1;
+	if (strncmp(a, "fe", 2) == 0) return 2;
+	if (strncmp(a, "mar", 3) == 0) return 3;
+	if (strncmp(a, "av", 2) == 0 || strncmp(a, "apr", 3) == 0) return 4;
+	if (strncmp(a, "mai", 3) == 0 || strncmp(a, "may", 3) == 0) return 5;
+	if (strncmp(a, "juin", 4) == 0 || strncmp(a, "jun", 3) == 0) return 6;
+	if (strncmp(a, "juil", 4) == 0 || strncmp(a, "jul", 3) == 0) return 7;
+	if (strncmp(a, "ao", 2) == 0 || strncmp(a, "aug", 3) == 0) return 8;
+	if (strncmp(a, "sep", 3) == 0) return 9;
+	if (strncmp(a, "oct", 3) == 0) return 10;
+	if (strncmp(a, "nov", 3) == 0) return 11;
+	if (strncmp(a, "dec", 3) == 0) return 12;
+	return 0;
+}
+
+/* ---- dates ---- */
+
+static void
+pii_date_numeric(struct pii_scan *sc, size_t i)
+{
+	PCRE2_SIZE *ov;
+
+	if ((ov = pii_match(sc, RX_DATE_ISO, i)) != NULL) {
+		int y = pii_group_int(sc, ov, 1), m = pii_group_int(sc, ov, 3),
+		    d = pii_group_int(sc, ov, 4);
+
+		if (y >= 1000 && pii_date_valid(d, m, y) && pii_end_ok(sc, ov[1]))
+			pii_add(sc, PII_DATE_TIME, i, ov[1], 0.6);
+		return;
+	}
+	if ((ov = pii_match(sc, RX_DATE_NUM, i)) != NULL) {
+		int a = pii_group_int(sc, ov, 1), b = pii_group_int(sc, ov, 3),
+		    y = pii_group_int(sc, ov, 4);
+		int four = ov[9] - ov[8] == 4;
+		/* Day first (fr, most of Europe) or month first (US): either reading will do. */
+		int dmy = pii_date_valid(a, b, y), mdy = pii_date_valid(b, a, y);
+
+		if ((four && (y < 1000 || y > 2999)) || !(dmy || mdy) || !pii_end_ok(sc, ov[1]))
+			return;
+		pii_add(sc, PII_DATE_TIME, i, ov[1], four ? (dmy || sc->en ? 0.6 : 0.5) : 0.45);
+	}
+}
+
+static void
+pii_date_day(struct pii_scan *sc, size_t i)
+{
+	PCRE2_SIZE *ov = pii_match(sc, RX_DATE_DAY, i);
+	int d, m, y;
+
+	if (ov == NULL || !pii_end_ok(sc, ov[1]))
+		return;
+	d = sc->s[i] == '1' && sc->s[i + 1] == 'e' ? 1 : pii_group_int(sc, ov, 1);
+	m = pii_month_of(sc->s + ov[4], ov[5] - ov[4]);
+	y = pii_group_int(sc, ov, 3);
+	if (!pii_date_valid(d, m, y < 0 ? 2000 : y))
+		return;
+	pii_add(sc, PII_DATE_TIME, i, ov[1], y >= 0 ? 0.6 : 0.4);
+}
+
+static void
+pii_date_month(struct pii_scan *sc, size_t i)
+{
+	PCRE2_SIZE *ov = pii_match(sc, RX_DATE_MONTH, i);
+	int m, d, y;
+
+	if (ov == NULL || !pii_end_ok(sc, ov[1]))
+		return;
+	m = pii_month_of(sc->s + ov[2], ov[3] - ov[2]);
+	d = pii_group_int(sc, ov, 2);
+	y = pii_group_int(sc, ov, 3);
+	if (pii_group(ov, 4)) {
+		y = pii_group_int(sc, ov, 4);
+		if (y >= 1000 && y <= 2999)
+			pii_add(sc, PII_DATE_TIME, i, ov[1], 0.3);      /* "March 2024" */
+		return;
+	}
+	if (pii_date_valid(d, m, y < 0 ? 2000 : y))
+		pii_add(sc, PII_DATE_TIME, i, ov[1], y >= 0 ? 0.6 : 0.4);
+}
+
+/* ---- numbers: phones, cards, SIREN/SIRET, IPv4, NIR ---- */
+
+struct pii_num {
+	size_t end;
+	int nd, ng;
+	unsigned char gl[PII_NUM_GROUPS];
+	char sep;                       /* 0 none, ' ' '.' '-' '/', or 'x' when mixed */
+	char first_sep;
+	char d[PII_NUM_DIGITS + 1];
+};
+
+/* Digits in groups separated by one space (or no-break space), '.', '-' or '/'. Returns 0 when
+ * the run is longer than any identifier (no candidate then). */
+static int
+pii_num_scan(const struct pii_scan *sc, size_t i, struct pii_num *nr)
+{
+	const unsigned char *s = sc->s;
+
+	memset(nr, 0, sizeof(*nr));
+	for (;;) {
+		size_t g = i, k;
+		char sep;
+
+		while (i < sc->len && pii_digit(s[i])) {
+			if (nr->nd == PII_NUM_DIGITS)
+				return 0;
+			nr->d[nr->nd++] = (char)s[i++];
+		}
+		if (nr->ng == PII_NUM_GROUPS)
+			return 0;
+		nr->gl[nr->ng++] = (unsigned char)(i - g);
+		nr->end = i;
+		if (i + 1 < sc->len && (s[i] == ' ' || s[i] == '.' || s[i] == '-' || s[i] == '/')) {
+			sep = (char)s[i];
+			k = i + 1;
+		} else if (i + 2 < sc->len && s[i] == 0xc2 && s[i + 1] == 0xa0) {
+			sep = ' ';
+			k = i + 2;
+		} else if (i + 3 < sc->len && s[i] == 0xe2 && s[i + 1] == 0x80 && s[i + 2] == 0xaf) {
+			sep = ' ';
+			k = i + 3;
+		} else
+			break;
+		if (k >= sc->len || !pii_digit(s[k]))
+			break;
+		if (nr->sep == 0)
+			nr->sep = nr->first_sep = sep;
+		else if (nr->sep != sep)
+			nr->sep = 'x';
+		i = k;
+	}
+	nr->d[nr->nd] = '\0';
+	return 1;
+}
+
+/* 1 when the groups are exactly those lengths (a 0-terminated list). */
+static int
+pii_groups_are(const struct pii_num *nr, const unsigned char *want)
+{
+	int k = 0;
+
+	for (; want[k] != 0; k++)
+		if (k >= nr->ng || nr->gl[k] != want[k])
+			return 0;
+	return k == nr->ng;
+}
+
+#define PII_GROUPS(...) pii_groups_are(nr, (const unsigned char[]){ __VA_ARGS__, 0 })
+
+static int
+pii_card_grouping(const struct pii_num *nr)
+{
+	if (nr->ng == 1)
+		return 1;
+	if (PII_GROUPS(4, 6, 5) || PII_GROUPS(4, 6, 4))
+		return 1;               /* Amex, Diners */
+	for (int k = 0; k < nr->ng - 1; k++)
+		if (nr->gl[k] != 4)
+			return 0;
+	return nr->gl[nr->ng - 1] >= 1 && nr->gl[nr->ng - 1] <= 4;
+}
+
+static void
+pii_phone_national(struct pii_scan *sc, size_t i, const struct pii_num *nr)
+{
+	const char *d = nr->d;
+	int grouped = nr->ng > 1 && nr->sep != 'x' && nr->sep != '/';
+
+	if (nr->sep == 'x' || nr->sep == '/')
+		return;
+	if (d[0] == '0' && d[1] == '0') {               /* 00 33 1 23 45 67 89 */
+		if (pii_phone_e164_valid(d + 2, (size_t)nr->nd - 2))
+			pii_add(sc, PII_PHONE_NUMBER, i, nr->end, 0.6);
+		return;
+	}
+	if (nr->nd == 10 && d[0] == '0' && d[1] != '0' && (nr->ng == 1 ||
+	    PII_GROUPS(2, 2, 2, 2, 2) || PII_GROUPS(4, 2, 2, 2) || PII_GROUPS(4, 3, 3) ||
+	    PII_GROUPS(3, 3, 2, 2))) {
+		/* French numbers (overseas departments included): 0 then 9 digits. */
+		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.5 : grouped ? 0.65 : 0.55);
+		return;
+	}
+	if (nr->nd == 10 && d[0] >= '2' && d[3] >= '2' && PII_GROUPS(3, 3, 4)) {
+		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.6 : 0.4);  /* 555-123-4567 */
+		return;
+	}
+	if (nr->nd == 11 && d[0] == '1' && d[1] >= '2' && d[4] >= '2' && PII_GROUPS(1, 3, 3, 4)) {
+		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.6 : 0.4);  /* 1-800-555-1234 */
+		return;
+	}
+	if (nr->nd == 11 && d[0] == '0' && strchr("1237", d[1]) != NULL && (nr->ng == 1 ||
+	    PII_GROUPS(5, 6) || PII_GROUPS(4, 3, 4) || PII_GROUPS(3, 4, 4) || PII_GROUPS(5, 3, 3))) {
+		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.55 : 0.4);  /* UK */
+		return;
+	}
+	if (nr->nd >= 9 && nr->nd <= 12 && d[0] == '0' && d[1] != '0' && grouped)
+		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, 0.35);   /* other national forms */
+}
+
+static void
+pii_numbers(struct pii_scan *sc, size_t i)
+{
+	struct pii_num nrb, *nr = &nrb;
+	const char *span = (const char *)sc->s + i;
+	unsigned char next;
+	int ok, sep_sp;
+
+	if (!pii_num_scan(sc, i, nr))
+		return;
+	ok = pii_end_ok(sc, nr->end) || (nr->end < sc->len && sc->s[nr->end] == ':');
+	sep_sp = nr->sep == 0 || nr->sep == ' ';
+	next = nr->end < sc->len ? sc->s[nr->end] : 0;
+
+	if (nr->ng >= 3 && (nr->first_sep == '/' || nr->first_sep == '-' || nr->first_sep == '.'))
+		pii_date_numeric(sc, i);
+	if (nr->ng == 1 && nr->gl[0] <= 2 && (next == ' ' || next == 0xc2 || next == 0xe2 ||
+	    next == 'e' || next == 's' || next == 'n' || next == 'r' || next == 't'))
+		pii_date_day(sc, i);
+	if (nr->ng == 1 && nr->gl[0] <= 5 && next != '.' && next != ':' && next != '/' &&
+	    next != '-' && (sc->want & (1u << PII_STREET_ADDRESS))) {
+		PCRE2_SIZE *ov;
+
+		if ((ov = pii_match(sc, RX_ADDR_FR, i)) != NULL && pii_end_ok(sc, ov[1]))
+			pii_add(sc, PII_STREET_ADDRESS, i, ov[1], pii_group(ov, 1) ? 0.75 : 0.6);
+		if ((ov = pii_match(sc, RX_ADDR_EN, i)) != NULL && pii_end_ok(sc, ov[1]))
+			pii_add(sc, PII_STREET_ADDRESS, i, ov[1], 0.6);
+	}
+	if (strchr("123478", span[0]) != NULL && (nr->nd >= 13 || next == 'A' || next == 'B')) {
+		PCRE2_SIZE *ov = pii_match(sc, RX_NIR, i);
+
+		if (ov != NULL && pii_nir_valid(span, ov[1] - i))
+			pii_add(sc, PII_FR_NIR, i, ov[1], 0.9);
+	}
+	if (!ok)
+		return;
+	if (nr->ng == 4 && nr->sep == '.' && pii_ipv4_valid(span, nr->end - i))
+		pii_add(sc, PII_IP_ADDRESS, i, nr->end, 0.6);
+	if (next == ':')
+		return;                 /* a port or a time follows: only an address fits */
+	if (nr->nd >= 13 && nr->nd <= 19 && (nr->sep == 0 || nr->sep == ' ' || nr->sep == '-') &&
+	    pii_card_grouping(nr) && pii_card_valid(span, nr->end - i, NULL)) {
+		/* Diners' 14 digits clash with SIRETs: a weaker guess. */
+		pii_add(sc, PII_CREDIT_CARD, i, nr->end, nr->nd == 14 ? 0.45 : 0.75);
+	}
+	if (nr->nd == 9 && (nr->ng == 1 || (PII_GROUPS(3, 3, 3) && (sep_sp || nr->sep == '.'))) &&
+	    pii_siren_valid(span, nr->end - i))
+		pii_add(sc, PII_FR_SIREN, i, nr->end, nr->ng == 1 ? 0.4 : 0.5);
+	if (nr->nd == 14 && (nr->ng == 1 || ((PII_GROUPS(3, 3, 3, 5) || PII_GROUPS(9, 5)) &&
+	    (sep_sp || nr->sep == '.'))) && pii_siret_valid(span, nr->end - i))
+		pii_add(sc, PII_FR_SIRET, i, nr->end, nr->ng == 1 ? 0.5 : 0.6);
+	pii_phone_national(sc, i, nr);
+}
+
+/* "+33 (0)1 23 45 67 89", "+1 (555) 123-4567", "+44 20 7946 0958"; also "(555) 123-4567". */
+static void
+pii_phone_plus(struct pii_scan *sc, size_t i)
+{
+	const unsigned char *s = sc->s;
+	char d[24];
+	size_t n = 0, k = i + 1, end = 0;
+	int paren = 0, plus = s[i] == '+';
+
+	if (!plus) {
+		k = i;
+		paren = 0;
+	}
+	while (k < sc->len) {
+		if (pii_digit(s[k])) {
+			while (k < sc->len && pii_digit(s[k])) {
+				if (n == sizeof(d) - 1)
+					return;
+				d[n++] = (char)s[k++];
+			}
+			end = k;
+		} else if (s[k] == '(' && !paren && (n > 0 || !plus)) {
+			size_t g = k + 1, m = n;
+
+			while (g < sc->len && pii_digit(s[g]) && g - k <= 4)
+				if (n < sizeof(d) - 1)
+					d[n++] = (char)s[g++];
+				else
+					return;
+			if (g >= sc->len || s[g] != ')' || g == k + 1)
+				break;
+			if (g == k + 2 && s[k + 1] == '0')
+				n = m;          /* the trunk 0 in "+33 (0)1" is not dialled */
+			paren = 1;
+			k = g + 1;
+			end = k;
+		} else
+			break;
+		/* One separator between groups. */
+		if (k < sc->len && (s[k] == ' ' || s[k] == '.' || s[k] == '-'))
+			k++;
+		else if (k + 1 < sc->len && s[k] == 0xc2 && s[k + 1] == 0xa0)
+			k += 2;
+		if (k >= sc->len || !(pii_digit(s[k]) || s[k] == '('))
+			break;
+	}
+	if (end == 0 || !pii_end_ok(sc, end))
+		return;
+	d[n] = '\0';
+	if (plus && pii_phone_e164_valid(d, n))
+		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.7);
+	else if (!plus && n == 10 && d[0] >= '2' && d[3] >= '2')
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.6 : 0.45);
+}
+
+/* ---- IBAN, IP v6, URL, e-mail ---- */
+
+static void
+pii_iban(struct pii_scan *sc, size_t i)
+{
+	PCRE2_SIZE *ov = pii_match(sc, RX_IBAN, i);
+	size_t want, k, got = 0;
+
+	if (ov == NULL || (want = (size_t)pii_iban_length((const char *)sc->s + i)) == 0)
+		return;
+	/* The match may run into the next word: the registry length says where it ends, at a
+	 * group boundary. */
+	for (k = i; k < ov[1] && got < want; k++)
+		if (sc->s[k] != ' ')
+			got++;
+	if (got != want || !pii_end_ok(sc, k) || !pii_iban_valid((const char *)sc->s + i, k - i))
+		return;
+	pii_add(sc, PII_IBAN_CODE, i, k, 0.9);
+}
+
+static void
+pii_ipv6(struct pii_scan *sc, size_t i)
+{
+	const unsigned char *s = sc->s;
+	size_t k = i, colons = 0;
+
+	while (k < sc->len && k - i <= 45 && (pii_hex(s[k]) || s[k] == ':' || s[k] == '.')) {
+		colons += s[k] == ':';
+		k++;
+	}
+	if (colons < 2 || k - i > 45)
+		return;
+	while (k > i && (s[k - 1] == '.' || (s[k - 1] == ':' && !(k - i >= 2 && s[k - 2] == ':'))))
+		k--;
+	if (!pii_end_ok(sc, k) || !pii_ipv6_valid((const char *)s + i, k - i))
+		return;
+	pii_add(sc, PII_IP_ADDRESS, i, k, memmem(s + i, k - i, "::", 2) ? 0.6 : 0.7);
+}
+
+static int
+pii_host_valid(const unsigned char *h, size_t n)
+{
+	size_t dots = 0, last = 0;
+
+	if (n >= 2 && h[0] == '[')
+		return h[n - 1] == ']' && pii_ipv6_valid((const char *)h + 1, n - 2);
+	if (n == 9 && strncasecmp((const char *)h, "localhost", 9) == 0)
+		return 1;
+	if (pii_ipv4_valid((const char *)h, n))
+		return 1;
+	for (size_t k = 0; k < n; k++) {
+		if (h[k] == '.') {
+			if (k == last)
+				return 0;
+			dots++;
+			last = k + 1;
+		} else if (!(pii_ascii_alnum(h[k]) || h[k] == '-' || h[k] >= 0x80))
+			return 0;
+	}
+	if (dots == 0 || n - last < 2)
+		return 0;
+	for (size_t k = last; k < n; k++)
+		if (pii_digit(h[k]))
+			return 0;
+	return 1;
+}
+
+static void
+pii_url(struct pii_scan *sc, size_t i)
+{
+	const unsigned char *s = sc->s;
+	PCRE2_SIZE *ov = pii_match(sc, RX_URL, i);
+	size_t e, h, he, open = 0, close = 0;
+
+	if (ov == NULL)
+		return;
+	e = ov[1];
+	for (size_t k = i; k < e; k++) {
+		open += s[k] == '(';
+		close += s[k] == ')';
+	}
+	/* Sentence punctuation after a link is not part of it; a ')' is when a '(' opened it. */
+	while (e > i) {
+		unsigned char c = s[e - 1];
+
+		if (c == ')' && close > open) {
+			close--;
+			e--;
+		} else if (strchr(".,;:!?'\"]}", c) != NULL && c != '\0')
+			e--;
+		else if (e - i >= 3 && s[e - 3] == 0xe2 && s[e - 2] == 0x80 &&
+		    (c == 0x99 || c == 0xa6))
+			e -= 3;                 /* ’ … */
+		else
+			break;
+	}
+	h = i;
+	if ((s[i] | 0x20) != 'w' || s[i + 3] != '.') {
+		const unsigned char *p = memmem(s + i, e - i, "://", 3);
+
+		if (p == NULL)
+			return;
+		h = (size_t)(p - s) + 3;
+	}
+	for (he = h; he < e && strchr("/?#", s[he]) == NULL; he++)
+		;
+	if (he <= h)
+		return;
+	{
+		const unsigned char *at = memchr(s + h, '@', he - h);
+
+		if (at != NULL)
+			h = (size_t)(at - s) + 1;
+	}
+	{
+		size_t port = he;
+
+		if (s[h] != '[')
+			for (size_t k = h; k < he; k++)
+				if (s[k] == ':') {
+					port = k;
+					break;
+				}
+		if (!pii_host_valid(s + h, port - h))
+			return;
+	}
+	pii_add(sc, PII_URL, i, e, s[i] == 'w' || s[i] == 'W' ? 0.55 : 0.6);
+}
+
+static int
+pii_local_byte(unsigned char c)
+{
+	return pii_ascii_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static void
+pii_emails(struct pii_scan *sc)
+{
+	const unsigned char *s = sc->s, *at;
+	size_t from = 0;
+
+	while (sc->rc == 0 && from < sc->len &&
+	    (at = memchr(s + from, '@', sc->len - from)) != NULL) {
+		size_t a = (size_t)(at - s), b = a;
+		PCRE2_SIZE *ov;
+
+		from = a + 1;
+		while (b > 0 && a - b < 64 + 8) {
+			size_t m;
+			long cp = pii_cp_before(sc, b, &m);
+
+			if (cp < 0x80 ? !pii_local_byte((unsigned char)cp) : !pii_letter_cp(cp))
+				break;
+			b -= m;
+		}
+		while (b < a && s[b] < 0x80 && !pii_ascii_alnum(s[b]))
+			b++;
+		if (b == a || !pii_num_start_ok(sc, b) || (b > 0 && s[b - 1] == '.'))
+			continue;
+		if ((ov = pii_match(sc, RX_EMAIL, b)) == NULL)
+			continue;
+		pii_add(sc, PII_EMAIL_ADDRESS, b, ov[1], 0.9);
+		from = ov[1];
+	}
+}
+
+/* ---- persons ---- */
+
+struct pii_tok {
+	size_t start, end;
+	unsigned flags;
+	int cap, allcaps;
+};
+
+/* Reads a name-like word at i: letters with inner '-', '\'' or '’'. 0 when none. */
+static int
+pii_tok_read(const struct pii_scan *sc, size_t i, struct pii_tok *t)
+{
+	size_t k = i, n, parts = 0, pstart = i;
+	long cp;
+	int lower = 0, letters = 0;
+	unsigned pf = 0, first_all = PII_NAME_FIRST;
+
+	memset(t, 0, sizeof(*t));
+	t->start = i;
+	cp = pii_cp_at(sc, i, &n);
+	if (cp < 0 || !pii_letter_cp(cp))
+		return 0;
+	t->cap = pii_upper_cp(cp);
+	for (;;) {
+		cp = pii_cp_at(sc, k, &n);
+		if (cp >= 0 && pii_letter_cp(cp)) {
+			lower |= !pii_upper_cp(cp);
+			letters++;
+			k += n;
+			if (k - i > PII_WORD_MAX)
+				return 0;
+			continue;
+		}
+		/* A part ends: look it up (Jean-Pierre is a first name when each part is). */
+		if (k > pstart) {
+			unsigned f = pii_names_lookup((const char *)sc->s + pstart, k - pstart);
+
+			if (parts == 0)
+				pf = f;
+			else
+				pf = (pf & ~(unsigned)(PII_NAME_LAST | PII_NAME_COMMON)) |
+				    (f & PII_NAME_LAST);
+			first_all &= f;
+			parts++;
+		}
+		if ((cp == '-' || cp == '\'' || cp == 0x2019)) {
+			size_t m;
+			long nx = pii_cp_at(sc, k + n, &m);
+
+			if (nx >= 0 && pii_letter_cp(nx)) {
+				k += n;
+				pstart = k;
+				continue;
+			}
+		}
+		break;
+	}
+	if (k < sc->len && pii_digit(sc->s[k]))
+		return 0;               /* NW1, A4: codes, not names */
+	t->end = k;
+	t->allcaps = !lower && letters >= 2;
+	t->flags = pf;
+	if (parts > 1 && !(first_all & PII_NAME_FIRST))
+		t->flags &= ~(unsigned)PII_NAME_FIRST;
+	return 1;
+}
+
+/* The next token after t, separated by one space (or no-break space); 0 when none. */
+static int
+pii_tok_next(const struct pii_scan *sc, const struct pii_tok *t, struct pii_tok *nx)
+{
+	size_t k = t->end, n;
+	long cp = pii_cp_at(sc, k, &n);
+
+	if (cp != ' ' && cp != 0xa0)
+		return 0;
+	return pii_tok_read(sc, k + n, nx);
+}
+
+static int
+pii_tok_namelike(const struct pii_scan *sc, const struct pii_tok *t)
+{
+	if (!(t->cap || t->allcaps))
+		return 0;
+	if (t->flags == 0)
+		return !pii_names_is_stop((const char *)sc->s + t->start, t->end - t->start);
+	return !(t->flags & (PII_NAME_STOP | PII_NAME_TITLE | PII_NAME_PARTICLE) &&
+	    !(t->flags & (PII_NAME_FIRST | PII_NAME_LAST)));
+}
+
+static int
+pii_tok_first(const struct pii_tok *t)
+{
+	return t->cap && !t->allcaps && (t->flags & PII_NAME_FIRST) &&
+	    !(t->flags & (PII_NAME_COMMON | PII_NAME_STOP));
+}
+
+/*
+ * Extends a name from token t: particles (de, van...) followed by a capitalised word, and up to
+ * max more capitalised words. Returns the end of the name.
+ */
+static size_t
+pii_name_extend(const struct pii_scan *sc, const struct pii_tok *t, int max, int *known_last)
+{
+	struct pii_tok cur = *t, p, q;
+	size_t end = t->end;
+
+	for (int added = 0; added < max && pii_tok_next(sc, &cur, &p); added++) {
+		/* Up to two particles (de, de La, van der) must lead to a capitalised word. */
+		for (int np = 0; p.flags & PII_NAME_PARTICLE && np < 2; np++) {
+			if (!pii_tok_next(sc, &p, &q))
+				return end;
+			p = q;
+		}
+		if (!p.cap || p.flags & (PII_NAME_MONTH | PII_NAME_PARTICLE) ||
+		    !pii_tok_namelike(sc, &p))
+			break;
+		cur = p;
+		if (known_last != NULL && (cur.flags & PII_NAME_LAST || cur.allcaps))
+			*known_last = 1;
+		end = cur.end;
+	}
+	return end;
+}
+
+/* 1 when the separator bytes [a, b) end a sentence before a word starting with upper: a line
+ * break, or . ! ? before a capital. Context does not cross it. */
+static int
+pii_sentence_break(const struct pii_scan *sc, size_t a, size_t b, int upper)
+{
+	for (size_t k = a; k < b; k++) {
+		unsigned char c = sc->s[k];
+
+		if (c == '\n' || ((c == '.' || c == '!' || c == '?') && upper))
+			return 1;
+	}
+	return 0;
+}
+
+/* The words before i in its sentence, folded, last first: up to max of them within bytes. */
+static int
+pii_words_before(const struct pii_scan *sc, size_t i, int max, size_t bytes,
+    char out[][PII_WORD_MAX + 8])
+{
+	size_t lo = i > bytes ? i - bytes : 0, k = i, n1;
+	int n = 0, upper = pii_upper_cp(pii_cp_at(sc, i, &n1));
+
+	while (n < max && k > lo) {
+		size_t e, m, sep_end = k;
+		long cp;
+
+		while (k > lo && ((cp = pii_cp_before(sc, k, &m)) < 0 || !pii_letter_cp(cp)))
+			k -= m;
+		if (pii_sentence_break(sc, k, sep_end, upper))
+			break;
+		e = k;
+		while (k > lo && (cp = pii_cp_before(sc, k, &m)) >= 0 && pii_letter_cp(cp))
+			k -= m;
+		if (e == k)
+			break;
+		upper = pii_upper_cp(pii_cp_at(sc, k, &m));
+		if (pii_fold_word((const char *)sc->s + k, e - k, out[n], PII_WORD_MAX + 8) > 0)
+			n++;
+		else
+			out[n++][0] = '\0';
+	}
+	return n;
+}
+
+/* The words after i in its sentence (up to a line break or . ! ? then a space). */
+static int
+pii_words_after(const struct pii_scan *sc, size_t i, int max, size_t bytes,
+    char out[][PII_WORD_MAX + 8])
+{
+	size_t hi = i + bytes < sc->len ? i + bytes : sc->len, k = i;
+	int n = 0;
+
+	while (n < max && k < hi) {
+		size_t st, m;
+		long cp;
+
+		while (k < hi && ((cp = pii_cp_at(sc, k, &m)) < 0 || !pii_letter_cp(cp))) {
+			if (cp == '\n' || ((cp == '.' || cp == '!' || cp == '?') && k + 1 < sc->len &&
+			    (sc->s[k + 1] == ' ' || sc->s[k + 1] == '\n')))
+				return n;
+			k += m ? m : 1;
+		}
+		st = k;
+		while (k < hi && (cp = pii_cp_at(sc, k, &m)) >= 0 && pii_letter_cp(cp))
+			k += m;
+		if (st == k)
+			break;
+		if (pii_fold_word((const char *)sc->s + st, k - st, out[n], PII_WORD_MAX + 8) > 0)
+			n++;
+		else
+			out[n++][0] = '\0';
+	}
+	return n;
+}
+
+/* Words just before a name that say a name follows ("je m'appelle", "my name is", "nom :"). */
+static int
+pii_person_cue(const struct pii_scan *sc, size_t i)
+{
+	char w[2][PII_WORD_MAX + 8];
+	int n = pii_words_before(sc, i, 2, 40, w);
+
+	if (n == 0)
+		return 0;
+	if (strcmp(w[0], "appelle") == 0 || strcmp(w[0], "nom") == 0 ||
+	    strcmp(w[0], "prenom") == 0 || strcmp(w[0], "surname") == 0 ||
+	    strcmp(w[0], "firstname") == 0 || strcmp(w[0], "lastname") == 0)
+		return 1;
+	if (n == 2 && ((strcmp(w[1], "name") == 0 && strcmp(w[0], "is") == 0) ||
+	    (strcmp(w[1], "je") == 0 && strcmp(w[0], "suis") == 0) ||
+	    (strcmp(w[1], "i") == 0 && strcmp(w[0], "am") == 0) ||
+	    (strcmp(w[1], "called") == 0 && strcmp(w[0], "is") == 0) ||
+	    (strcmp(w[1], "nom") == 0 && strcmp(w[0], "est") == 0)))
+		return 1;
+	if (strcmp(w[0], "m") == 0 && n == 2 && strcmp(w[1], "i") == 0)
+		return 1;               /* I'm */
+	return 0;
+}
+
+static int
+pii_person_start_ok(const struct pii_scan *sc, size_t i)
+{
+	size_t n;
+	long p = pii_cp_before(sc, i, &n), q;
+
+	if (p < 0)
+		return 1;
+	if (pii_word_cp(p) || p == '_' || p == '@' || p == '/' || p == '\\' || p == '#')
+		return 0;
+	q = pii_cp_before(sc, i - n, &n);
+	if ((p == '-' || p == '\'' || p == 0x2019 || p == '.') && pii_word_cp(q))
+		return 0;
+	return 1;
+}
+
+static void
+pii_person(struct pii_scan *sc, size_t i, const struct pii_tok *t0)
+{
+	struct pii_tok t1;
+	int known_last = 0;
+	size_t end;
+
+	if (!pii_person_start_ok(sc, i))
+		return;
+	if (t0->flags & PII_NAME_TITLE && t0->cap && (!t0->allcaps || t0->end - t0->start > 2)) {
+		/* M. Dupont, Mme Martin, Dr House, Monsieur Jean Dupont: the title stays out. */
+		size_t k = t0->end, n;
+		struct pii_tok nx;
+
+		if (k < sc->len && sc->s[k] == '.')
+			k++;
+		if (pii_cp_at(sc, k, &n) != ' ' && pii_cp_at(sc, k, &n) != 0xa0)
+			return;
+		if (!pii_tok_read(sc, k + n, &nx) || !pii_tok_namelike(sc, &nx) ||
+		    nx.flags & PII_NAME_MONTH)
+			return;
+		end = pii_name_extend(sc, &nx, 2, NULL);
+		pii_add(sc, PII_PERSON, nx.start, end, 0.85);
+		return;
+	}
+	if (t0->flags & PII_NAME_MONTH)
+		return;
+	if (t0->flags == 0 && !t0->allcaps) {
+		/* An unknown capitalised word is a name only after a cue. */
+		if (pii_person_cue(sc, i) && pii_tok_namelike(sc, t0))
+			pii_add(sc, PII_PERSON, i, pii_name_extend(sc, t0, 2, NULL), 0.85);
+		return;
+	}
+	if (!pii_tok_namelike(sc, t0))
+		return;
+	if (pii_person_cue(sc, i)) {
+		pii_add(sc, PII_PERSON, i, pii_name_extend(sc, t0, 2, NULL), 0.85);
+		return;
+	}
+	if (pii_tok_first(t0)) {
+		/* Jean Dupont, Jean-Pierre de La Fontaine, Marie DURAND; Jean Paul Sartre. */
+		int max = pii_tok_next(sc, t0, &t1) && pii_tok_first(&t1) ? 2 : 1;
+
+		end = pii_name_extend(sc, t0, max, &known_last);
+		if (end > t0->end)
+			pii_add(sc, PII_PERSON, i, end, known_last ? 0.85 : 0.7);
+		else
+			pii_add(sc, PII_PERSON, i, t0->end, 0.35);
+		return;
+	}
+	if (t0->allcaps && pii_tok_next(sc, t0, &t1) && pii_tok_first(&t1)) {
+		pii_add(sc, PII_PERSON, i, t1.end, 0.8);                 /* DUPONT Jean */
+		return;
+	}
+	if (t0->flags & PII_NAME_LAST && !(t0->flags & (PII_NAME_COMMON | PII_NAME_STOP)) &&
+	    !t0->allcaps)
+		pii_add(sc, PII_PERSON, i, t0->end, 0.25);
+}
+
+/* ---- the walk ---- */
+
+static void
+pii_word_start(struct pii_scan *sc, size_t i, long cp)
+{
+	const unsigned char *s = sc->s;
+	unsigned char c = s[i];
+
+	if (c >= '0' && c <= '9') {
+		if (pii_num_start_ok(sc, i)) {
+			pii_numbers(sc, i);
+			if (sc->want & (1u << PII_IP_ADDRESS)) {
+				for (size_t k = i + 1; k < sc->len && k <= i + 4; k++)
+					if (s[k] == ':') {
+						pii_ipv6(sc, i);
+						break;
+					} else if (!pii_hex(s[k]))
+						break;
+			}
+		}
+		return;
+	}
+	if ((c | 0x20) == 'h' || (c | 0x20) == 'w' || (c | 0x20) == 'f') {
+		if (sc->len - i > 6 && (strncasecmp((const char *)s + i, "http", 4) == 0 ||
+		    strncasecmp((const char *)s + i, "www.", 4) == 0 ||
+		    strncasecmp((const char *)s + i, "ftp:", 4) == 0) && pii_person_start_ok(sc, i))
+			pii_url(sc, i);
+	}
+	if (pii_hex(c) && (sc->want & (1u << PII_IP_ADDRESS))) {
+		for (size_t k = i + 1; k < sc->len && k <= i + 4; k++)
+			if (s[k] == ':') {
+				if (pii_person_start_ok(sc, i))
+					pii_ipv6(sc, i);
+				break;
+			} else if (!pii_hex(s[k]))
+				break;
+	}
+	if (!pii_upper_cp(cp))
+		return;
+	if (c >= 'A' && c <= 'Z' && i + 4 < sc->len && s[i + 1] >= 'A' && s[i + 1] <= 'Z' &&
+	    pii_digit(s[i + 2]) && pii_digit(s[i + 3]) && pii_person_start_ok(sc, i))
+		pii_iban(sc, i);
+	if (sc->want & ((1u << PII_PERSON) | (1u << PII_DATE_TIME))) {
+		struct pii_tok t;
+
+		if (!pii_tok_read(sc, i, &t))
+			return;
+		if (t.flags & PII_NAME_MONTH) {
+			if (pii_person_start_ok(sc, i))
+				pii_date_month(sc, i);
+			return;
+		}
+		if (sc->want & (1u << PII_PERSON))
+			pii_person(sc, i, &t);
+	}
+}
+
+static void
+pii_walk(struct pii_scan *sc)
+{
+	const unsigned char *s = sc->s;
+	size_t i = 0, len = sc->len;
+
+	if (sc->want & (1u << PII_EMAIL_ADDRESS))
+		pii_emails(sc);
+	while (i < len && sc->rc == 0) {
+		unsigned char c = s[i];
+		long cp;
+		size_t n;
+
+		if (c < 0x80 && !pii_ascii_alnum(c)) {
+			if ((c == '+' || c == '(') && i + 1 < len && pii_digit(s[i + 1]) &&
+			    (sc->want & (1u << PII_PHONE_NUMBER)) && pii_num_start_ok(sc, i))
+				pii_phone_plus(sc, i);
+			else if (c == ':' && i + 2 < len && s[i + 1] == ':' && pii_hex(s[i + 2]) &&
+			    (sc->want & (1u << PII_IP_ADDRESS)) && pii_num_start_ok(sc, i))
+				pii_ipv6(sc, i);
+			i++;
+			continue;
+		}
+		cp = pii_cp_at(sc, i, &n);
+		if (c >= 0x80 && !pii_letter_cp(cp)) {
+			i += n;
+			continue;
+		}
+		/* A word starts here: dispatch, then skip to its end. */
+		pii_word_start(sc, i, cp);
+		i += n;
+		for (;;) {
+			if (i >= len)
+				break;
+			c = s[i];
+			if (c < 0x80) {
+				if (!pii_ascii_alnum(c))
+					break;
+				i++;
+				continue;
+			}
+			cp = pii_cp_at(sc, i, &n);
+			if (!pii_letter_cp(cp))
+				break;
+			i += n;
+		}
+	}
+}
+
+/* ---- context, threshold, overlaps ---- */
+
+struct pii_ctx_list {
+	const char *const *pos;
+	size_t npos;
+	const char *const *neg;
+	size_t nneg;
+};
+
+/* Folded, unaccented, sorted (strcmp) for bsearch; French and English together. */
+static const char *const ctx_email[] = {
+	"adresse", "contact", "courriel", "ecrire", "electronique", "email", "mail", "mel", "write" };
+static const char *const ctx_phone[] = {
+	"appel", "appeler", "appelez", "call", "cell", "contact", "fax", "fixe", "joignable",
+	"joindre", "mobile", "num", "number", "numero", "phone", "portable", "sms", "tel",
+	"telephone", "whatsapp" };
+static const char *const ctx_phone_neg[] = {
+	"colis", "commande", "dossier", "facture", "invoice", "order", "ref", "reference", "suivi",
+	"ticket", "tracking" };
+static const char *const ctx_iban[] = {
+	"account", "bancaire", "bank", "banque", "bic", "compte", "iban", "rib", "swift", "transfer",
+	"virement" };
+static const char *const ctx_card[] = {
+	"amex", "bancaire", "card", "carte", "cb", "credit", "cvv", "expiration", "expire",
+	"mastercard", "paiement", "payment", "visa" };
+static const char *const ctx_card_neg[] = {
+	"commande", "facture", "invoice", "order", "ref", "reference", "siret", "suivi", "tracking" };
+static const char *const ctx_nir[] = {
+	"assure", "insee", "nir", "secu", "securite", "social", "sociale", "ssn", "vitale" };
+static const char *const ctx_siren[] = {
+	"company", "entreprise", "immatriculation", "rcs", "registration", "siren", "sirene",
+	"societe" };
+static const char *const ctx_siret[] = {
+	"entreprise", "etablissement", "siret", "societe" };
+static const char *const ctx_ip[] = {
+	"address", "adresse", "connecte", "connexion", "depuis", "from", "host", "hote", "ip", "ipv",
+	"login", "server", "serveur" };
+static const char *const ctx_ip_neg[] = {
+	"build", "release", "v", "ver", "version" };
+static const char *const ctx_url[] = {
+	"lien", "link", "page", "site", "url", "visit", "visitez", "web", "website" };
+static const char *const ctx_date_neg[] = { "build", "release", "v", "ver", "version" };
+static const char *const ctx_date[] = {
+	"anniversaire", "birth", "birthday", "born", "dob", "naissance", "ne", "nee" };
+static const char *const ctx_addr[] = {
+	"address", "adresse", "delivery", "demeurant", "domicile", "domicilie", "domiciliee",
+	"habite", "live", "lives", "living", "livraison", "postal", "postale", "reside", "resident",
+	"residing", "shipping" };
+static const char *const ctx_person[] = {
+	"agent", "appelle", "bonjour", "cher", "chere", "client", "cliente", "conseiller",
+	"conseillere", "contact", "cordialement", "dear", "dr", "employe", "employee", "hello", "hi",
+	"interlocuteur", "m", "madame", "mademoiselle", "mlle", "mme", "monsieur", "mr", "mrs", "ms",
+	"name", "nom", "patient", "patiente", "prenom", "regards", "salarie", "salut", "signe",
+	"sincerely" };
+
+#define CTX(a) a, sizeof(a) / sizeof(a[0])
+static const struct pii_ctx_list pii_ctx[PII_ENTITY_COUNT] = {
+	[PII_EMAIL_ADDRESS] = { CTX(ctx_email), NULL, 0 },
+	[PII_PHONE_NUMBER] = { CTX(ctx_phone), CTX(ctx_phone_neg) },
+	[PII_IBAN_CODE] = { CTX(ctx_iban), NULL, 0 },
+	[PII_CREDIT_CARD] = { CTX(ctx_card), CTX(ctx_card_neg) },
+	[PII_FR_NIR] = { CTX(ctx_nir), NULL, 0 },
+	[PII_FR_SIREN] = { CTX(ctx_siren), NULL, 0 },
+	[PII_FR_SIRET] = { CTX(ctx_siret), NULL, 0 },
+	[PII_IP_ADDRESS] = { CTX(ctx_ip), CTX(ctx_ip_neg) },
+	[PII_URL] = { CTX(ctx_url), NULL, 0 },
+	[PII_DATE_TIME] = { CTX(ctx_date), CTX(ctx_date_neg) },
+	[PII_STREET_ADDRESS] = { CTX(ctx_addr), NULL, 0 },
+	[PII_PERSON] = { CTX(ctx_person), NULL, 0 },
+};
+
+static int
+pii_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+pii_in_list(const char *w, const char *const *list, size_t n)
+{
+	return w[0] != '\0' && list != NULL && bsearch(&w, list, n, sizeof(*list), pii_cmp_str);
+}
+
+/* Raises a hit with a context word nearby, or lowers a look-alike (an order number, a
+ * version). The IP version check only reads the word just before. */
+static void
+pii_context(struct pii_scan *sc, struct pii_hit *h)
+{
+	const struct pii_ctx_list *l = &pii_ctx[h->entity];
+	char w[PII_CONTEXT_BEFORE + PII_CONTEXT_AFTER][PII_WORD_MAX + 8];
+	int n = pii_words_before(sc, h->start, PII_CONTEXT_BEFORE, PII_CONTEXT_BEFORE_BYTES, w);
+	int pos = 0, neg = 0;
+
+	if (h->entity != PII_IP_ADDRESS && h->entity != PII_DATE_TIME)
+		n += pii_words_after(sc, h->end, PII_CONTEXT_AFTER, PII_CONTEXT_AFTER_BYTES, w + n);
+	for (int k = 0; k < n; k++) {
+		pos |= pii_in_list(w[k], l->pos, l->npos);
+		if (h->entity == PII_IP_ADDRESS || h->entity == PII_DATE_TIME ? k == 0 : k < 3)
+			neg |= pii_in_list(w[k], l->neg, l->nneg);
+	}
+	if (pos)
+		h->score = h->score + PII_CONTEXT_BOOST > 1.0 ? 1.0 : h->score + PII_CONTEXT_BOOST;
+	else if (neg)
+		h->score = h->score > PII_CONTEXT_PENALTY ? h->score - PII_CONTEXT_PENALTY : 0.0;
+}
+
+static int
+pii_cmp_rank(const void *a, const void *b)
+{
+	const struct pii_hit *x = a, *y = b;
+	size_t lx = x->end - x->start, ly = y->end - y->start;
+
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (int)x->entity - (int)y->entity;
+}
+
+static int
+pii_cmp_start(const void *a, const void *b)
+{
+	const struct pii_hit *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Keeps the longest, then best scored, of overlapping candidates: a bitmap of taken bytes. */
+static int
+pii_resolve(struct pii_scan *sc)
+{
+	unsigned char *taken;
+	size_t kept = 0;
+
+	if (sc->n == 0)
+		return 0;
+	if ((taken = calloc(sc->len / 8 + 1, 1)) == NULL)
+		return ERR_NOMEM;
+	qsort(sc->c, sc->n, sizeof(*sc->c), pii_cmp_rank);
+	for (size_t k = 0; k < sc->n; k++) {
+		struct pii_hit *h = &sc->c[k];
+		int free_span = 1;
+
+		for (size_t b = h->start; b < h->end && free_span; b++)
+			free_span = !(taken[b / 8] & (1u << (b % 8)));
+		if (!free_span)
+			continue;
+		for (size_t b = h->start; b < h->end; b++)
+			taken[b / 8] |= (unsigned char)(1u << (b % 8));
+		sc->c[kept++] = *h;
+	}
+	free(taken);
+	sc->n = kept;
+	qsort(sc->c, sc->n, sizeof(*sc->c), pii_cmp_start);
+	return 0;
+}
+
+/* Code point offsets: one walk, counting the bytes that start a code point. */
+static void
+pii_offsets(struct pii_scan *sc)
+{
+	size_t b = 0, cps = 0;
+
+	for (size_t k = 0; k < sc->n; k++) {
+		struct pii_hit *h = &sc->c[k];
+
+		for (; b < h->start; b++)
+			cps += (sc->s[b] & 0xc0) != 0x80;
+		h->cstart = cps;
+		for (; b < h->end; b++)
+			cps += (sc->s[b] & 0xc0) != 0x80;
+		h->cend = cps;
+	}
+}
+
+/* Valid UTF-8 without NUL; eight ASCII bytes at a time while they last. */
+int
+pii_text_check(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+
+	while (i < len) {
+		if (i + 8 <= len) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0 &&
+			    ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		if (s[i] == 0 || utf8_next(s, len, &i) < 0)
+			return ERR_INVALID;
+	}
+	return 0;
+}
+
+static int
+pii_language(const char *lang, const char *text, size_t len, int *en)
+{
+	if (lang == NULL) {
+		*en = strcmp(analyze_guess_language(text, len), "fr") != 0;
+		return 0;
+	}
+	if (strlen(lang) >= 2 && (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_')) {
+		if (strncasecmp(lang, "fr", 2) == 0) {
+			*en = 0;
+			return 0;
+		}
+		if (strncasecmp(lang, "en", 2) == 0) {
+			*en = 1;
+			return 0;
+		}
+	}
+	return ERR_INVALID;
+}
+
+int
+pii_analyze(const char *text, size_t len, const struct pii_options *opt,
+    struct pii_hit **hits, size_t *nhits, char lang_out[3])
+{
+	struct pii_scan sc = { 0 };
+	double threshold = opt != NULL ? opt->threshold : 0.0;
+	size_t kept = 0;
+	int rc;
+
+	*hits = NULL;
+	*nhits = 0;
+	if (text == NULL && len > 0)
+		return ERR_INVALID;
+	if (len > PII_TEXT_MAX)
+		return ERR_TOOBIG;
+	if (!(threshold >= 0.0 && threshold <= 1.0))
+		return ERR_INVALID;
+	if ((rc = pii_text_check(text, len)) != 0)
+		return rc;
+	if ((rc = pii_language(opt != NULL ? opt->language : NULL, text, len, &sc.en)) != 0)
+		return rc;
+	if (lang_out != NULL)
+		memcpy(lang_out, sc.en ? "en" : "fr", 3);
+	pthread_once(&pii_once, pii_init);
+	if (pii_init_rc != 0)
+		return pii_init_rc;
+	sc.s = (const unsigned char *)text;
+	sc.len = len;
+	sc.want = opt != NULL && opt->entities != 0 ? opt->entities : ~0u;
+	if (len == 0)
+		return 0;
+	if ((sc.md = pcre2_match_data_create(16, NULL)) == NULL)
+		return ERR_NOMEM;
+	pii_walk(&sc);
+	if ((rc = sc.rc) != 0)
+		goto out;
+	for (size_t k = 0; k < sc.n; k++) {
+		if (sc.c[k].score + PII_CONTEXT_BOOST < threshold)
+			continue;       /* no context word can lift it */
+		pii_context(&sc, &sc.c[k]);
+		if (sc.c[k].score >= threshold && sc.c[k].score > 0.0)
+			sc.c[kept++] = sc.c[k];
+	}
+	sc.n = kept;
+	if ((rc = pii_resolve(&sc)) != 0)
+		goto out;
+	pii_offsets(&sc);
+	if (sc.n > 0) {
+		*hits = sc.c;
+		*nhits = sc.n;
+		sc.c = NULL;
+	}
+out:
+	pcre2_match_data_free(sc.md);
+	free(sc.c);
+	return rc;
+}
