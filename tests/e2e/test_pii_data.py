@@ -1,10 +1,10 @@
-"""The French PII evaluation set (tests/data/pii_fr).
+"""The French PII evaluation set (tests/data/pii_fr) and the scorer of bench/pii.
 
 No server: the set is data that bench/pii and the engine's tests rely on, so its labels are
 checked here with check-digit code of its own (not the generator's): offsets, known types,
 valid check digits for every positive, failing ones for the look-alike negatives, the formats
 the set promises, counts per type, and that the committed file is exactly what the generator
-writes.
+writes. The scorer's self-test runs too, so a scoring bug fails the suite.
 """
 import datetime
 import ipaddress
@@ -19,6 +19,7 @@ import urllib.parse
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SET_DIR = os.path.join(ROOT, "tests", "data", "pii_fr")
 SET = os.path.join(SET_DIR, "pii_fr.json")
+SCORE = os.path.join(ROOT, "bench", "pii", "score.py")
 
 TYPES = {"EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "CREDIT_CARD", "FR_NIR", "FR_SIREN",
          "FR_SIRET", "IP_ADDRESS", "URL", "DATE_TIME", "STREET_ADDRESS", "PERSON"}
@@ -288,6 +289,38 @@ class Validators(unittest.TestCase):
         self.assertTrue(date_valid("1er avril 2025"))
         self.assertFalse(date_valid("31/02/2024"))
         self.assertFalse(date_valid("14h30"))
+
+
+class Scorer(unittest.TestCase):
+    def test_scorer_selftest(self):
+        res = subprocess.run([sys.executable, SCORE, "--selftest"], capture_output=True,
+                             text=True, timeout=120)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertIn("selftest: ok", res.stdout)
+
+    def test_scorer_reads_the_set(self):
+        # One labelled set, scored against its own gold spans: every figure is 1.
+        import tempfile
+        items = load()
+        with tempfile.TemporaryDirectory() as d:
+            pred = os.path.join(d, "gold.jsonl")
+            with open(pred, "w", encoding="utf-8") as f:
+                for it in items:
+                    hits = [{"type": s["entity_type"], "start": s["start_position"],
+                             "end": s["end_position"]} for s in it["spans"]]
+                    f.write(json.dumps({"hits": hits}) + "\n")
+            out = os.path.join(d, "figures.json")
+            res = subprocess.run([sys.executable, SCORE, "report", "--set", "fr=" + SET,
+                                  "--pred", "gold:fr=" + pred, "--json", out],
+                                 capture_output=True, text=True, timeout=120)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            with open(out) as f:
+                fig = json.load(f)["fr"]["gold"]
+        for key in ("all", "any"):
+            for m in ("precision", "recall", "f2", "precision_exact", "recall_exact"):
+                self.assertEqual(fig[key][m], 1.0, (key, m))
+        self.assertEqual(fig["all"]["gold"], sum(len(it["spans"]) for it in items))
+        self.assertEqual(sum(v[1] for v in fig["negatives"].values()), 0)
 
 
 if __name__ == "__main__":
