@@ -36,6 +36,7 @@ bench: deps build
 	./bench/vault/run.sh ./$(BUILD)/bench_vault
 	./bench/search/run.sh ./$(BUILD)/coffre ./$(BUILD)/bench_search
 	./bench/relevance/run.sh ./$(BUILD)/coffre
+	./bench/pii/run.sh ./$(BUILD)/coffre ./$(BUILD)/bench_pii
 
 # libFuzzer on every parser for FUZZ_SECONDS each, growing tests/fuzz/corpus/<target>/.
 fuzz:

@@ -17,6 +17,13 @@ PACKAGES=(
   # benchmarks: load generator and the reference server
   wrk nginx-light
 )
+# Packages needed for a command, installed only when the command is missing: a Node.js from
+# NodeSource (its own nodejs package) or nvm already brings npm, and Debian's npm package
+# would conflict with it or pull a second Node.js.
+COMMANDS=(
+  # benchmarks: node and npm run the npm PII detectors that bench/pii compares with
+  node:nodejs npm:npm
+)
 if [ "${1:-}" = "fuzz" ]; then
   PACKAGES+=(clang libclang-rt-14-dev)
 fi
@@ -25,6 +32,11 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
+  fi
+done
+for c in "${COMMANDS[@]}"; do
+  if ! command -v "${c%%:*}" >/dev/null 2>&1; then
+    missing+=("${c#*:}")
   fi
 done
 
