@@ -34,7 +34,7 @@ auth_user_load(sqlite3 *db, const char *by, const char *value, struct auth_user 
 		return ERR_NOTFOUND;
 	}
 	memset(u, 0, sizeof(*u));
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(db, sql, &st) != 0)
 		return ERR_INTERNAL;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -62,9 +62,12 @@ auth_user_load(sqlite3 *db, const char *by, const char *value, struct auth_user 
 		rc = 0;
 	} else
 		rc = rc == SQLITE_DONE ? ERR_NOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_finish(db, sql, st);
 	return rc;
 }
+
+static const char AUTH_ROLES_SQL[] = "SELECT r.id, r.permissions, r.pages, r.require_2fa "
+    "FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = ?1 ORDER BY r.id";
 
 int
 auth_user_roles(sqlite3 *db, const char *user_id, uint64_t *perms, uint64_t *pages,
@@ -79,9 +82,7 @@ auth_user_roles(sqlite3 *db, const char *user_id, uint64_t *perms, uint64_t *pag
 	*require_2fa = 0;
 	if (list == NULL)
 		return ERR_NOMEM;
-	if (sqlite3_prepare_v2(db, "SELECT r.id, r.permissions, r.pages, r.require_2fa "
-	    "FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = ?1 "
-	    "ORDER BY r.id", -1, &st, NULL) != SQLITE_OK) {
+	if (db_prepare(db, AUTH_ROLES_SQL, &st) != 0) {
 		json_decref(list);
 		return ERR_INTERNAL;
 	}
@@ -102,7 +103,7 @@ auth_user_roles(sqlite3 *db, const char *user_id, uint64_t *perms, uint64_t *pag
 			*require_2fa = 1;
 		json_array_append_new(list, json_string((const char *)sqlite3_column_text(st, 0)));
 	}
-	sqlite3_finalize(st);
+	db_finish(db, AUTH_ROLES_SQL, st);
 	if (rc != SQLITE_DONE) {
 		json_decref(list);
 		return db_err(rc);

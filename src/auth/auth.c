@@ -166,6 +166,8 @@ auth_policy_from_json(const json_t *obj, const struct auth_policy *cur, struct a
 	return 0;
 }
 
+static const char AUTH_POLICY_SQL[] = "SELECT value FROM settings WHERE key = 'auth_policy'";
+
 int
 auth_policy_load(const struct auth *a, sqlite3 *db, struct auth_policy *out)
 {
@@ -177,8 +179,7 @@ auth_policy_load(const struct auth *a, sqlite3 *db, struct auth_policy *out)
 
 	auth_policy_defaults(a, &def);
 	*out = def;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM settings WHERE key = 'auth_policy'", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (db_prepare(db, AUTH_POLICY_SQL, &st) != 0)
 		return ERR_INTERNAL;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -193,7 +194,7 @@ auth_policy_load(const struct auth *a, sqlite3 *db, struct auth_policy *out)
 	} else
 		rc = rc == SQLITE_DONE ? 0 : db_err(rc);
 	json_decref(j);
-	sqlite3_finalize(st);
+	db_finish(db, AUTH_POLICY_SQL, st);
 	return rc;
 }
 

@@ -68,13 +68,11 @@ auth_resolve_tx(sqlite3 *db, void *arg)
 	int64_t now = time_real_us(), seen = 0;
 	int require_2fa, rc;
 
-	if (x->token)
-		rc = sqlite3_prepare_v2(db, "SELECT user_id, id, read_only, last_used FROM api_tokens "
-		    "WHERE hash = ?1 AND expires > ?2", -1, &st, NULL);
-	else
-		rc = sqlite3_prepare_v2(db, "SELECT user_id, csrf, 0, last_seen FROM sessions "
-		    "WHERE hash = ?1 AND expires > ?2 AND last_seen > ?3", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	const char *sql = x->token ? "SELECT user_id, id, read_only, last_used FROM api_tokens "
+	    "WHERE hash = ?1 AND expires > ?2" : "SELECT user_id, csrf, 0, last_seen FROM sessions "
+	    "WHERE hash = ?1 AND expires > ?2 AND last_seen > ?3";
+
+	if (db_prepare(db, sql, &st) != 0)
 		return ERR_INTERNAL;
 	sqlite3_bind_blob(st, 1, x->hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -89,7 +87,7 @@ auth_resolve_tx(sqlite3 *db, void *arg)
 		seen = sqlite3_column_int64(st, 3);
 		x->found = 1;
 	}
-	sqlite3_finalize(st);
+	db_finish(db, sql, st);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : db_err(rc);
 	x->found = 0;

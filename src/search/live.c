@@ -97,11 +97,11 @@ live_log_seq(sqlite3 *db, const char *sql)
 	sqlite3_stmt *st = NULL;
 	sqlite3_int64 seq = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(db, sql, &st) != 0)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_finish(db, sql, st);
 	return seq;
 }
 

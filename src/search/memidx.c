@@ -27,6 +27,8 @@ struct mdoc {
 
 /* What every match needs, apart and small, so that a search over 50k matches stays in cache. */
 struct mhot {
+	uint64_t sig;                   /* bit (tag % 64) of each tag: most documents carry no
+	                                 * hidden tag, and this says so without reading them */
 	int32_t coll;                   /* collection number, -1 for none */
 	uint32_t tags;                  /* first tag number in ix->dtags */
 	uint16_t ntags;
@@ -460,6 +462,7 @@ memidx_add(struct memidx *ix, const struct memidx_doc *in)
 			goto fail;
 		ix->dtags[ix->ndtags++] = num;
 		h.ntags++;
+		h.sig |= 1ull << (num & 63);
 	}
 	d.fwd = (uint32_t)ix->nfwd;
 	for (int c = 0; c < 3; c++) {
@@ -1225,7 +1228,8 @@ memidx_phrase_eval(const struct memidx *ix, struct memidx_scratch *s, struct mem
 		uint32_t t = p->tok[0].lo;
 		for (uint32_t k = ix->poff[t]; k < ix->poff[t + 1] && rc == 0; k++)
 			if (MEMIDX_ALIVE(ix, ix->pdoc[k]))
-				rc = memidx_phrase_push(p, ix->pdoc[k], memidx_tf_weight(ix, ix->ptf[k]));
+				rc = memidx_phrase_push(p, ix->pdoc[k],
+				    memidx_tf_weight(ix, ix->ptf[k]));
 	} else if (p->ntok == 1 && p->tok[0].hi > p->tok[0].lo) {
 		uint32_t qid = memidx_next_qid(s);
 		for (uint32_t t = p->tok[0].lo; t < p->tok[0].hi; t++) {
@@ -1587,7 +1591,10 @@ memidx_search(struct memidx *ix, const char *expr, const struct memidx_filter *f
 	struct memidx_cand *heap = NULL;
 	uint32_t *tcount = NULL, *ccount = NULL, *lcount = NULL, *req = NULL, coll = 0, lang = 0;
 	uint8_t *hidden = NULL;
+	uint64_t hidden_sig = 0;
+	double nrow, avgdl, single_idf = 0;
 	size_t nheap = 0;
+	int single;
 	int root, rc = ERR_NOMEM, none = 0, or_only;
 
 	memset(r, 0, sizeof(*r));
@@ -1625,8 +1632,10 @@ memidx_search(struct memidx *ix, const char *expr, const struct memidx_filter *f
 		goto out;
 	for (size_t i = 0; i < f->nhidden; i++) {
 		uint32_t t;
-		if (keytab_find(&ix->tags, f->hidden_tags[i], strlen(f->hidden_tags[i]), &t))
+		if (keytab_find(&ix->tags, f->hidden_tags[i], strlen(f->hidden_tags[i]), &t)) {
 			hidden[t] = 1;
+			hidden_sig |= 1ull << (t & 63);
+		}
 	}
 	for (size_t i = 0; i < f->nrequired; i++)
 		none |= !keytab_find(&ix->tags, f->required_tags[i], strlen(f->required_tags[i]),
@@ -1635,10 +1644,13 @@ memidx_search(struct memidx *ix, const char *expr, const struct memidx_filter *f
 		none |= !keytab_find(&ix->colls, f->collection_id, strlen(f->collection_id), &coll);
 	if (f->language != NULL)
 		none |= !keytab_find(&ix->langs, f->language, strlen(f->language), &lang);
-	/* bm25 of every match, as FTS5 computes it, then the filter, counts and the best k. */
+	/* bm25 of every match, as FTS5 computes it, then the filter, counts and the best k. One
+	 * word alone (a third of queries): its postings are the matches, scored as filtered. */
+	single = or_only && q->nph == 1 && q->ph[0].direct;
+	nrow = ix->nlive;
+	avgdl = nrow > 0 ? (double)ix->live_tokens / nrow : 1;
 	{
 		uint32_t qid = memidx_next_qid(s);
-		double nrow = ix->nlive, avgdl = nrow > 0 ? (double)ix->live_tokens / nrow : 1;
 		size_t nt = 0;
 
 		/* Words joined by OR only (most queries): the matches are every document a
@@ -1653,6 +1665,9 @@ memidx_search(struct memidx *ix, const char *expr, const struct memidx_filter *f
 			double idf = log((nrow - nhit + 0.5) / (nhit + 0.5));
 			if (idf <= 0.0)
 				idf = 1e-6;
+			single_idf = idf;
+			if (single)
+				break;          /* scored below, while filtering */
 #define MEMIDX_ADD(d, wf) do { \
 	double dl_ = (double)ix->dlen[d]; \
 	if (s->stamp[d] != qid) { \
@@ -1677,46 +1692,65 @@ memidx_search(struct memidx *ix, const char *expr, const struct memidx_filter *f
 				MEMIDX_ADD(p->doc[j], p->wf[j]);
 #undef MEMIDX_ADD
 		}
-		if (or_only) {
+		if (or_only && !single) {
 			all.d = s->touched;
 			all.n = nt;
 			all.owned = 0;
 		}
 	}
-	for (size_t i = 0; i < all.n && !none; i++) {
-		uint32_t d = all.d[i];
-		const struct mhot *m = &ix->hot[d];
-		const uint32_t *tg = ix->dtags + m->tags;
-		struct memidx_cand c = { s->acc[d], d };
-		int ok = 1;
+	for (int seg = 0; seg < (single ? 2 : 1) && !none; seg++) {
+		const struct memidx_phrase *sp = single ? &q->ph[0] : NULL;
+		uint32_t base = single && seg == 0 ? ix->poff[sp->term] : 0;
+		const uint32_t *src = !single ? all.d : seg == 0 ? ix->pdoc + base : sp->doc;
+		size_t nsrc = !single ? all.n : seg == 0 ? ix->poff[sp->term + 1] - base : sp->n;
 
-		for (uint16_t t = 0; t < m->ntags && ok; t++)
-			ok = !hidden[tg[t]];
-		for (size_t j = 0; j < f->nrequired && ok; j++) {
-			uint16_t t = 0;
-			while (t < m->ntags && tg[t] != req[j])
-				t++;
-			ok = t < m->ntags;
-		}
-		if (!ok || (f->collection_id != NULL && m->coll != (int32_t)coll) ||
-		    (f->language != NULL && m->lang != lang) ||
-		    (f->from != 0 && ix->doc[d].updated < f->from) ||
-		    (f->to != 0 && ix->doc[d].updated >= f->to))
-			continue;
-		r->total++;
-		for (uint16_t t = 0; t < m->ntags; t++)
-			tcount[tg[t]]++;
-		if (m->coll >= 0)
-			ccount[m->coll]++;
-		lcount[m->lang]++;
-		if (k == 0)
-			continue;
-		if (nheap < k) {
-			heap[nheap] = c;
-			memidx_heap_up(ix, heap, nheap++);
-		} else if (memidx_after(ix, &heap[0], &c)) {
-			heap[0] = c;
-			memidx_heap_down(ix, heap, nheap, 0);
+		for (size_t i = 0; i < nsrc; i++) {
+			uint32_t d = src[i];
+			const struct mhot *m = &ix->hot[d];
+			const uint32_t *tg = ix->dtags + m->tags;
+			struct memidx_cand c = { 0, d };
+			int ok = 1;
+
+			if (!single) {
+				c.score = s->acc[d];
+			} else {
+				double wf = seg == 0 ? memidx_tf_weight(ix, ix->ptf[base + i]) :
+				    sp->wf[i];
+				if (seg == 0 && !MEMIDX_ALIVE(ix, d))
+					continue;
+				/* FTS5's expression, in its order of operations (the same bits). */
+				c.score = single_idf * ((wf * (MEMIDX_K1 + 1.0)) / (wf + MEMIDX_K1 *
+				    (1 - MEMIDX_B + MEMIDX_B * (double)ix->dlen[d] / avgdl)));
+			}
+
+			for (uint16_t t = 0; (m->sig & hidden_sig) != 0 && t < m->ntags && ok; t++)
+				ok = !hidden[tg[t]];
+			for (size_t j = 0; j < f->nrequired && ok; j++) {
+				uint16_t t = 0;
+				while (t < m->ntags && tg[t] != req[j])
+					t++;
+				ok = t < m->ntags;
+			}
+			if (!ok || (f->collection_id != NULL && m->coll != (int32_t)coll) ||
+			    (f->language != NULL && m->lang != lang) ||
+			    (f->from != 0 && ix->doc[d].updated < f->from) ||
+			    (f->to != 0 && ix->doc[d].updated >= f->to))
+				continue;
+			r->total++;
+			for (uint16_t t = 0; t < m->ntags; t++)
+				tcount[tg[t]]++;
+			if (m->coll >= 0)
+				ccount[m->coll]++;
+			lcount[m->lang]++;
+			if (k == 0)
+				continue;
+			if (nheap < k) {
+				heap[nheap] = c;
+				memidx_heap_up(ix, heap, nheap++);
+			} else if (memidx_after(ix, &heap[0], &c)) {
+				heap[0] = c;
+				memidx_heap_down(ix, heap, nheap, 0);
+			}
 		}
 	}
 	/* Best first: take the worst off the heap into the last free place. */

@@ -292,15 +292,12 @@ struct search_ctx {
 	struct result *r;
 };
 
-static int
-search_prepare(sqlite3 *db, const struct search_ctx *x, const char *sql, sqlite3_stmt **st)
+/* Binds the named parameters *st has to the search's values. */
+static void
+search_bind(const struct search_ctx *x, sqlite3_stmt **st)
 {
 	int i;
 
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return ERR_INTERNAL;
-	}
 #define SEARCH_BIND(name, call) \
 	if ((i = sqlite3_bind_parameter_index(*st, name)) > 0) \
 		call
@@ -317,6 +314,16 @@ search_prepare(sqlite3 *db, const struct search_ctx *x, const char *sql, sqlite3
 	SEARCH_BIND(":limit", sqlite3_bind_int(*st, i, x->p->limit));
 	SEARCH_BIND(":offset", sqlite3_bind_int(*st, i, x->p->offset));
 #undef SEARCH_BIND
+}
+
+static int
+search_prepare(sqlite3 *db, const struct search_ctx *x, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return ERR_INTERNAL;
+	}
+	search_bind(x, st);
 	return 0;
 }
 
@@ -393,15 +400,16 @@ search_ids_collect(sqlite3 *db, const struct search_ctx *x, const char *sql,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = search_prepare(db, x, sql, &st)) != 0)
-		return rc;
+	if (db_prepare(db, sql, &st) != 0)
+		return ERR_INTERNAL;
+	search_bind(x, &st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 		if (out->n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			void *p = realloc(out->id, ncap * sizeof(*out->id));
 			if (p == NULL) {
-				sqlite3_finalize(st);
+				db_finish(db, sql, st);
 				return ERR_NOMEM;
 			}
 			out->id = p;
@@ -411,7 +419,7 @@ search_ids_collect(sqlite3 *db, const struct search_ctx *x, const char *sql,
 		snprintf(out->id[out->n++], MEMIDX_ID_LEN + 1, "%s", t != NULL &&
 		    strlen(t) <= MEMIDX_ID_LEN ? t : "");
 	}
-	sqlite3_finalize(st);
+	db_finish(db, sql, st);
 	if (rc != SQLITE_DONE)
 		return db_err(rc);
 	if ((out->ptr = calloc(out->n + 1, sizeof(*out->ptr))) == NULL)
@@ -571,6 +579,10 @@ search_mem_hit(sqlite3_stmt *st, const struct memidx_hit *h)
 	return hit;
 }
 
+static const char SEARCH_HIT_SQL[] = "SELECT d.title, d.language, c.name, d.updated, d.body "
+    "FROM documents d LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id = ?1 AND "
+    "d.deleted = 0";
+
 /* 1 with the answer in x->r, 0 when the in-memory index cannot answer (use SQL), or an error. */
 static int
 search_mem(sqlite3 *db, struct search_ctx *x)
@@ -608,10 +620,7 @@ search_mem(sqlite3 *db, struct search_ctx *x)
 	rc = ERR_NOMEM;
 	if ((hits = json_array()) == NULL)
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT d.title, d.language, c.name, d.updated, d.body FROM "
-	    "documents d "
-	    "LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id = ?1 AND d.deleted = 0",
-	    -1, &st, NULL) != SQLITE_OK) {
+	if (db_prepare(db, SEARCH_HIT_SQL, &st) != 0) {
 		rc = ERR_INTERNAL;
 		goto out;
 	}
@@ -630,7 +639,7 @@ search_mem(sqlite3 *db, struct search_ctx *x)
 	hits = facets = NULL;
 	rc = rc == 0 ? 1 : rc;
 out:
-	sqlite3_finalize(st);
+	db_finish(db, SEARCH_HIT_SQL, st);
 	json_decref(hits);
 	json_decref(facets);
 	search_ids_free(&hidden);

@@ -1,6 +1,8 @@
 #include "store/db.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,6 +52,109 @@ db_exec(sqlite3 *db, const char *sql)
 	return db_err(rc);
 }
 
+/*
+ * Prepared statements kept per connection, keyed by the connection and the address of the
+ * SQL text (a string constant), so that a request's dozen statements are compiled once per
+ * connection rather than every time. A statement in use when asked for again (a nested use)
+ * is prepared afresh and finalized after.
+ */
+#define DB_STMT_SLOTS 4096
+#define DB_STMT_PROBE 16
+
+struct db_stmt_slot {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *st;
+	int busy;
+};
+
+static struct db_stmt_slot db_stmts[DB_STMT_SLOTS];
+static pthread_mutex_t db_stmts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+db_stmt_home(const sqlite3 *db, const char *sql)
+{
+	uint64_t h = (uint64_t)(uintptr_t)db * 0x9e3779b97f4a7c15ull ^
+	    (uint64_t)(uintptr_t)sql * 0xc2b2ae3d27d4eb4full;
+
+	return (size_t)(h >> 40) & (DB_STMT_SLOTS - 1);
+}
+
+int
+db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	size_t home = db_stmt_home(db, sql), free_slot = SIZE_MAX;
+	int rc;
+
+	*st = NULL;
+	pthread_mutex_lock(&db_stmts_lock);
+	for (size_t i = 0; i < DB_STMT_PROBE; i++) {
+		struct db_stmt_slot *s = &db_stmts[(home + i) & (DB_STMT_SLOTS - 1)];
+		if (s->db == db && s->sql == sql) {
+			if (!s->busy) {
+				s->busy = 1;
+				*st = s->st;
+			}
+			free_slot = SIZE_MAX - 1;       /* cached (maybe busy): do not add */
+			break;
+		}
+		if (s->db == NULL && free_slot == SIZE_MAX)
+			free_slot = (home + i) & (DB_STMT_SLOTS - 1);
+	}
+	pthread_mutex_unlock(&db_stmts_lock);
+	if (*st != NULL)
+		return 0;
+	rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc != SQLITE_OK) {
+		*st = NULL;
+		return ERR_INTERNAL;
+	}
+	if (free_slot < SIZE_MAX - 1) {
+		pthread_mutex_lock(&db_stmts_lock);
+		if (db_stmts[free_slot].db == NULL)
+			db_stmts[free_slot] = (struct db_stmt_slot){ db, sql, *st, 1 };
+		pthread_mutex_unlock(&db_stmts_lock);
+	}
+	return 0;
+}
+
+void
+db_finish(sqlite3 *db, const char *sql, sqlite3_stmt *st)
+{
+	size_t home;
+
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	home = db_stmt_home(db, sql);
+	pthread_mutex_lock(&db_stmts_lock);
+	for (size_t i = 0; i < DB_STMT_PROBE; i++) {
+		struct db_stmt_slot *s = &db_stmts[(home + i) & (DB_STMT_SLOTS - 1)];
+		if (s->st == st) {
+			s->busy = 0;
+			pthread_mutex_unlock(&db_stmts_lock);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&db_stmts_lock);
+	sqlite3_finalize(st);
+}
+
+/* Finalizes the statements kept for db (before it closes). */
+static void
+db_cache_forget(sqlite3 *db)
+{
+	pthread_mutex_lock(&db_stmts_lock);
+	for (size_t i = 0; i < DB_STMT_SLOTS; i++) {
+		if (db_stmts[i].db != db)
+			continue;
+		sqlite3_finalize(db_stmts[i].st);
+		memset(&db_stmts[i], 0, sizeof(db_stmts[i]));
+	}
+	pthread_mutex_unlock(&db_stmts_lock);
+}
+
 void
 db_close(sqlite3 *db)
 {
@@ -57,6 +162,7 @@ db_close(sqlite3 *db)
 
 	if (db == NULL)
 		return;
+	db_cache_forget(db);
 	path = sqlite3_mprintf("%s", sqlite3_db_filename(db, "main"));
 	sqlite3_close_v2(db);
 	if (path != NULL) {

@@ -21,7 +21,14 @@ struct migration {
  * file is missing and create is not set. Close with db_close.
  */
 int db_open(const char *path, const struct key *key, int create, sqlite3 **out);
-/* Closes and forgets the key of path; accepts NULL. */
+/*
+ * A prepared statement of sql on db from the connection's cache (sql must be a string
+ * constant: its address is the key); give it back with db_finish(db, sql, st), which resets
+ * it. 0 or ERR_INTERNAL. For statements run on every request.
+ */
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st);
+void db_finish(sqlite3 *db, const char *sql, sqlite3_stmt *st);
+/* Closes (finalizing its cached statements) and forgets the key of path; accepts NULL. */
 void db_close(sqlite3 *db);
 /* Applies the migrations above the database's user_version, each in its own transaction. */
 int db_migrate(sqlite3 *db, const struct migration *m, int n);

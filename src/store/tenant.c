@@ -95,14 +95,17 @@ tenant_from_row(sqlite3_stmt *st, struct tenant *t)
 	}
 }
 
+static const char TENANT_FIND_SQL[] = "SELECT " TENANT_COLUMNS " FROM tenants WHERE slug = ?1 "
+    "OR id = ?1";
+
 int
 tenant_find(struct system *sys, const char *key, struct tenant *out)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(system_db(sys), "SELECT " TENANT_COLUMNS " FROM tenants "
-	    "WHERE slug = ?1 OR id = ?1", -1, &st, NULL) != SQLITE_OK)
+	/* Every request names its tenant: the statement is kept (the system lock is held). */
+	if (db_prepare(system_db(sys), TENANT_FIND_SQL, &st) != 0)
 		return ERR_INTERNAL;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -112,7 +115,7 @@ tenant_find(struct system *sys, const char *key, struct tenant *out)
 	} else {
 		rc = rc == SQLITE_DONE ? ERR_NOTFOUND : db_err(rc);
 	}
-	sqlite3_finalize(st);
+	db_finish(system_db(sys), TENANT_FIND_SQL, st);
 	return rc;
 }
 
