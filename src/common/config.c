@@ -75,6 +75,9 @@ static const struct config_def config_defs[] = {
 	{ "search.memory_index", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "Answer searches from an in-memory copy of each open vault's full-text index (built\n"
 	  "at its first search, about 3.5 KiB per document); false: from the FTS5 tables." },
+	{ "search.memory_idle", CONFIG_INT, "900", 10, 604800, NULL,
+	  "Seconds without a search after which a vault's in-memory index is freed (checked on\n"
+	  "the audit checkpoint beat; the next search builds it again)." },
 	{ "password.argon2_memory_kib", CONFIG_INT, "65536", 8192, 4194304, NULL,
 	  "Memory of one Argon2id password hash in KiB (65536: 64 MiB). OWASP's floor is 19456;\n"
 	  "lower values exist for tests. Hashes are upgraded at the next login after a change." },

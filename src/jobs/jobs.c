@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "store/system.h"
+#include "search/search.h"
 #include "store/vault.h"
 
 struct jobs {
@@ -22,7 +23,14 @@ struct jobs {
 	struct system *sys;
 	struct vault_cache *cache;
 	unsigned checkpoint_s, purge_s, retention_days, trash_days;
+	int64_t search_idle_us;
 };
+
+static int
+jobs_trim_one(struct vault *v, void *arg)
+{
+	return search_memory_trim(v, *(const int64_t *)arg);
+}
 
 static int
 jobs_checkpoint(struct system *sys, struct vault_cache *cache, const char *reason)
@@ -96,6 +104,8 @@ jobs_main(void *arg)
 		if (now >= next_ckpt) {
 			pthread_mutex_unlock(&j->mu);
 			jobs_checkpoint(j->sys, j->cache, "periodic");
+			/* Memory of searches no one made for a while goes back on the same beat. */
+			vault_cache_each_open(j->cache, jobs_trim_one, &j->search_idle_us);
 			pthread_mutex_lock(&j->mu);
 			next_ckpt = time_mono_ns() + (uint64_t)j->checkpoint_s * 1000000000u;
 			continue;
@@ -127,6 +137,7 @@ jobs_start(const struct config *cfg, struct system *sys, struct vault_cache *cac
 	j->purge_s = (unsigned)config_int(cfg, "audit.purge_interval");
 	j->retention_days = (unsigned)config_int(cfg, "audit.retention_days");
 	j->trash_days = (unsigned)config_int(cfg, "kb.trash_retention_days");
+	j->search_idle_us = (int64_t)config_int(cfg, "search.memory_idle") * 1000000;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -25,6 +25,7 @@ struct live_gen {
 struct live_state {
 	pthread_mutex_t mu;
 	struct live_gen *cur;
+	_Atomic int64_t used_us;        /* the last search that asked for it */
 	struct vault *v;                /* while a builder runs */
 	pthread_t builder;
 	int building, joinable;
@@ -381,6 +382,7 @@ live_search(struct vault *v, sqlite3 *db, const char *expr, const struct memidx_
 
 	if (!atomic_load(&live_on) || (st = vault_ext(v, live_make, live_drop)) == NULL)
 		return 0;
+	atomic_store(&st->used_us, time_real_us());
 	if ((seq = live_log_seq(db, "SELECT coalesce(max(seq), 0) FROM doc_index_log")) < 0)
 		return 0;
 	if ((g = live_hold(st)) == NULL) {
@@ -441,5 +443,31 @@ live_warm(struct vault *v)
 
 	if (a.st == NULL)
 		return ERR_NOMEM;
+	atomic_store(&a.st->used_us, time_real_us());
 	return vault_read(v, live_warm_tx, &a);
+}
+
+int
+live_trim(struct vault *v, int64_t idle_us)
+{
+	struct live_state *st = vault_ext(v, NULL, NULL);
+	struct live_gen *g = NULL;
+	size_t live, tail, dead, bytes = 0;
+
+	if (st == NULL || time_real_us() - atomic_load(&st->used_us) < idle_us)
+		return 0;
+	pthread_mutex_lock(&st->mu);
+	if (!st->building && st->cur != NULL) {
+		g = st->cur;
+		st->cur = NULL;
+		memidx_stats(g->ix, &live, &tail, &dead, &bytes);
+		if (--g->refs > 0)
+			g = NULL;       /* a search still holds it: freed when it lets go */
+	}
+	pthread_mutex_unlock(&st->mu);
+	if (bytes > 0)
+		log_info("search: in-memory index of tenant %s released after %lld s unused "
+		    "(%zu MiB)", vault_tenant_id(v), (long long)(idle_us / 1000000), bytes >> 20);
+	live_gen_free(g);
+	return 0;
 }

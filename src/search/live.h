@@ -27,6 +27,9 @@ int live_search(struct vault *v, sqlite3 *db, const char *expr, const struct mem
     size_t k, size_t first, struct memidx_result *res);
 /* Builds the vault's index now, in the caller's thread, and waits for it (bench, tests). */
 int live_warm(struct vault *v);
+/* Frees the vault's in-memory index when no search asked for it for idle_us (the next
+ * search builds it again). */
+int live_trim(struct vault *v, int64_t idle_us);
 /* Turns the in-memory indexes on (the default) or off, for every vault. */
 void live_enable(int on);
 

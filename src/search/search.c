@@ -801,3 +801,9 @@ search_warm(struct vault *v)
 {
 	return live_warm(v);
 }
+
+int
+search_memory_trim(struct vault *v, int64_t idle_us)
+{
+	return live_trim(v, idle_us);
+}

@@ -70,5 +70,7 @@ int search_run(struct vault *v, const struct identity *id, const struct search_p
  */
 void search_memory(int on);
 int search_warm(struct vault *v);
+/* Frees the in-memory index of v when unused for idle_us (search.memory_idle). */
+int search_memory_trim(struct vault *v, int64_t idle_us);
 
 #endif

@@ -1114,6 +1114,76 @@ class FiltersAndSnippets(SearchCase):
                         self.assertNotIn("\x03", seg["text"])
 
 
+# ---------------------------------------------------------------------------------------------
+# The in-memory index (docs/search.md): built at the first search, kept in step with every
+# change (taxonomy renames and deletions included), freed when unused, built again.
+# ---------------------------------------------------------------------------------------------
+
+class MemoryIndex(SearchCase):
+    sets = {"search.memory_idle": "10", "audit.checkpoint_interval": "5"}
+
+    def log_count(self, needle):
+        return self.srv.stderr().count(needle)
+
+    def facet(self, doc, kind):
+        return {f["name"]: f["count"] for f in doc["facets"][kind]}
+
+    def test_names_follow_renames_and_deletions(self):
+        w = word()
+        coll = ok(self.admin.call("POST", "/api/v1/collections", {"name": f"Coll {w}"}), 201)
+        tag = ok(self.admin.call("POST", "/api/v1/tags", {"name": f"tag-{w}"}), 201)
+        d = self.make(None, f"About {w}", "Body.", "en", collection=f"Coll {w}",
+                      tags=[f"tag-{w}"])
+        doc = self.search(w)
+        self.assertEqual(self.facet(doc, "collections"), {f"Coll {w}": 1})
+        self.assertEqual(self.facet(doc, "tags"), {f"tag-{w}": 1})
+        self.assertGreaterEqual(self.log_count("in-memory index built"), 1)
+        # Renames reach the facets and the hit at once (a collection's, alone, changes no
+        # document: it has its own entry in the index's log).
+        ok(self.admin.call("PATCH", f"/api/v1/collections/{coll['id']}", {"name": f"New {w}"}))
+        doc = self.search(w)
+        self.assertEqual(self.facet(doc, "collections"), {f"New {w}": 1})
+        ok(self.admin.call("PATCH", f"/api/v1/tags/{tag['id']}", {"name": f"renamed-{w}"}))
+        doc = self.search(w)
+        self.assertEqual(self.facet(doc, "collections"), {f"New {w}": 1})
+        self.assertEqual(self.facet(doc, "tags"), {f"renamed-{w}": 1})
+        self.assertEqual((doc["hits"][0]["collection"], doc["hits"][0]["tags"]),
+                         (f"New {w}", [f"renamed-{w}"]))
+        self.assertEqual(self.search(w, collection=f"New {w}")["total"], 1)
+        self.assertEqual(self.search(w, collection=f"Coll {w}")["total"], 0)
+        # Deleting the collection takes the document out of it; deleting the tag too.
+        self.assertEqual(self.admin.call("DELETE", f"/api/v1/collections/{coll['id']}")[0],
+                         204)
+        self.assertEqual(self.admin.call("DELETE", f"/api/v1/tags/{tag['id']}?force=true")[0],
+                         204)
+        doc = self.search(w)
+        self.assertEqual((doc["total"], doc["hits"][0]["id"]), (1, d["id"]))
+        self.assertEqual((self.facet(doc, "collections"), self.facet(doc, "tags")), ({}, {}))
+        self.assertEqual((doc["hits"][0]["collection"], doc["hits"][0]["tags"]), (None, []))
+        self.assertEqual(self.search(w, collection=f"New {w}")["total"], 0)
+
+    def test_freed_when_unused_and_built_again(self):
+        w = word()
+        d = self.make(None, f"Idle {w}", "Body.", "en")
+        self.assertFound(w, d["id"])
+        built = self.log_count("in-memory index built")
+        deadline = time.time() + 40
+        while self.log_count("in-memory index of tenant") == 0 and time.time() < deadline:
+            time.sleep(0.5)
+        self.assertGreaterEqual(self.log_count("in-memory index of tenant"), 1,
+                                "the index of an unused vault was not freed")
+        # A change while it is gone, then a search: built again, with the change.
+        w2 = word()
+        d2 = self.make(None, f"Later {w2}", "Body.", "en")
+        self.assertFound(w2, d2["id"])
+        self.assertFound(w, d["id"])
+        self.assertGreater(self.log_count("in-memory index built"), built)
+
+    def assertFound(self, w, doc_id, found=True):
+        ids = [h["id"] for h in self.search(w, limit=50)["hits"]]
+        self.assertEqual(doc_id in ids, found, (w, ids))
+
+
 # The same suites with search.memory_index=false: every answer from the FTS5 tables, which
 # stay the fallback of the in-memory index (and its reference: tests/unit/search/test_memidx.c).
 SQL = {"search.memory_index": "false"}
