@@ -1529,7 +1529,8 @@ memidx_cmp_nocase(const void *a, const void *b)
 	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The tag names of document d into h, sorted as kb_document_tags sorts them. */
+/* The tag names of document d into h, sorted as kb_document_tags sorts them, and its other
+ * attributes. */
 static int
 memidx_hit_tags(const struct memidx *ix, uint32_t d, struct memidx_hit *h)
 {
@@ -1546,6 +1547,11 @@ memidx_hit_tags(const struct memidx *ix, uint32_t d, struct memidx_hit *h)
 		}
 	}
 	qsort(names, n, sizeof(*names), memidx_cmp_nocase);
+	snprintf(h->language, sizeof(h->language), "%s", ix->langs.key[m->lang]);
+	h->updated = ix->doc[d].updated;
+	if (m->coll >= 0 && ix->colls.name != NULL && ix->colls.name[m->coll] != NULL &&
+	    (h->collection = strdup(ix->colls.name[m->coll])) == NULL)
+		return ERR_NOMEM;
 	if ((h->tags = p = malloc(len + 1)) == NULL)
 		return ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -1568,8 +1574,10 @@ memidx_counts_free(struct memidx_count *c, size_t n)
 void
 memidx_result_clear(struct memidx_result *r)
 {
-	for (size_t i = 0; r->hits != NULL && i < r->nhits; i++)
+	for (size_t i = 0; r->hits != NULL && i < r->nhits; i++) {
 		free(r->hits[i].tags);
+		free(r->hits[i].collection);
+	}
 	free(r->hits);
 	r->hits = NULL;
 	memidx_counts_free(r->tags, r->ntags);

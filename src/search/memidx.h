@@ -65,6 +65,9 @@ struct memidx_hit {
 	char *tags;                     /* the names of its tags, sorted without case, each
 	                                 * NUL-terminated (marked hits; names memidx_name gave) */
 	size_t ntags;
+	char language[MEMIDX_ID_LEN + 1];       /* marked hits: the document's attributes */
+	char *collection;               /* its collection's name, NULL for none */
+	int64_t updated;
 };
 
 struct memidx_count {

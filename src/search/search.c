@@ -547,41 +547,49 @@ search_marked(const char *lang, const char *text, uint32_t ntok, uint32_t from, 
 	return arr;
 }
 
+/* The stored column text after its language marker. */
+static const char *
+search_unmarked(sqlite3_stmt *st, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+
+	return t == NULL ? NULL : t + analyze_marker_len(t, (size_t)sqlite3_column_bytes(st, col));
+}
+
 /* A hit of the page as the SQL path writes it. */
 static json_t *
 search_mem_hit(sqlite3_stmt *st, const struct memidx_hit *h)
 {
-	const char *title, *body, *lang, *t = h->tags;
+	const char *title, *body, *t = h->tags;
 	json_t *hit = NULL, *tags = json_array();
 
 	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, h->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return NULL;
-	title = (const char *)sqlite3_column_text(st, 0);
-	lang = (const char *)sqlite3_column_text(st, 1);
-	body = (const char *)sqlite3_column_text(st, 4);
-	if (title == NULL || lang == NULL || body == NULL || tags == NULL) {
+	sqlite3_bind_int64(st, 1, h->rowid);
+	if (tags == NULL || sqlite3_step(st) != SQLITE_ROW || (title = search_unmarked(st, 0)) ==
+	    NULL || (body = search_unmarked(st, 1)) == NULL) {
 		json_decref(tags);
 		return NULL;
 	}
 	for (size_t i = 0; i < h->ntags; i++, t += strlen(t) + 1)
 		json_array_append_new(tags, json_string(t));
 	hit = json_pack("{s:s, s:s, s:f, s:s, s:o, s:o, s:I, s:o, s:o}", "id", h->id, "title",
-	    title, "score", h->score, "language", lang, "collection",
-	    sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null() :
-	    json_string((const char *)sqlite3_column_text(st, 2)), "tags", tags,
-	    "updated_us", (json_int_t)sqlite3_column_int64(st, 3),
-	    "title_marked", search_marked(lang, title, h->title_tokens, 0,
+	    title, "score", h->score, "language", h->language, "collection",
+	    h->collection != NULL ? json_string(h->collection) : json_null(), "tags", tags,
+	    "updated_us", (json_int_t)h->updated,
+	    "title_marked", search_marked(h->language, title, h->title_tokens, 0,
 	    h->title_tokens <= MEMIDX_TITLE_MARKS ? h->title_tokens : 0, h->title_mark),
-	    "snippet", search_marked(lang, body, h->body_tokens, h->snip_from, h->snip_to,
+	    "snippet", search_marked(h->language, body, h->body_tokens, h->snip_from, h->snip_to,
 	    h->snip_mark));
 	return hit;
 }
 
-static const char SEARCH_HIT_SQL[] = "SELECT d.title, d.language, c.name, d.updated, d.body "
-    "FROM documents d LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id = ?1 AND "
-    "d.deleted = 0";
+/*
+ * A hit's title and body as the index stores them (after the language marker), from FTS5's
+ * content table: a rowid table, one or two pages a hit. The documents table is WITHOUT ROWID
+ * with the body in the row, so its interior pages hold few keys and a lookup reads about
+ * eight pages (bench/search: 88 pages read and decrypted per search before, 20 after).
+ */
+static const char SEARCH_HIT_SQL[] = "SELECT c0, c2 FROM doc_index_content WHERE id = ?1";
 
 /* 1 with the answer in x->r, 0 when the in-memory index cannot answer (use SQL), or an error. */
 static int
