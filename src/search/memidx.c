@@ -1683,7 +1683,7 @@ memidx_search(struct memidx *ix, const char *expr, const struct memidx_filter *f
 			break; \
 		s->stamp[d] = qid; \
 		s->acc[d] = 0; \
-		s->touched[nt++] = d; \
+		s->bits[d >> 6] |= 1ull << (d & 63); \
 	} \
 	/* FTS5's expression, in its order of operations (the same bits). */ \
 	s->acc[d] += idf * (((wf) * (MEMIDX_K1 + 1.0)) / ((wf) + MEMIDX_K1 * (1 - MEMIDX_B + \
@@ -1701,6 +1701,13 @@ memidx_search(struct memidx *ix, const char *expr, const struct memidx_filter *f
 #undef MEMIDX_ADD
 		}
 		if (or_only && !single) {
+			/* The matches in document order, for the reads of the filter below. */
+			for (uint32_t w = 0; w <= ix->ndocs / 64; w++) {
+				while (s->bits[w] != 0) {
+					s->touched[nt++] = w * 64 + (uint32_t)__builtin_ctzll(s->bits[w]);
+					s->bits[w] &= s->bits[w] - 1;
+				}
+			}
 			all.d = s->touched;
 			all.n = nt;
 			all.owned = 0;
