@@ -39,16 +39,25 @@ kb_tax_list_tx(sqlite3 *db, void *arg)
 
 	if (items == NULL)
 		return ERR_NOMEM;
-	/* Counts are of live documents the caller can see, computed inside the query. A tag
-	 * hidden from the caller is listed only to those who manage tags. */
+	/*
+	 * Counts are of live documents the caller can see, computed inside the query, in one
+	 * pass over covering indexes: the live ids and the hidden ones are sets built once.
+	 * (A documents row is large and WITHOUT ROWID: reading one per tagged document took
+	 * 94 s for 120 tags over 100k documents, 0.3 s this way.) A tag hidden from the caller
+	 * is listed only to those who manage tags.
+	 */
 	rc = kb_prepare(db, x->kind == KB_TAGS ?
-	    "WITH " ACCESS_HIDDEN_TAGS " SELECT t.id, t.name, t.restricted, (SELECT count(*) FROM "
-	    "document_tags dt JOIN documents d ON d.id = dt.document_id WHERE dt.tag_id = t.id "
-	    "AND d.deleted = 0 AND " ACCESS_VISIBLE("d") "), t.id IN (SELECT tag_id FROM "
-	    "hidden_tags) FROM tags t ORDER BY t.name COLLATE NOCASE" :
-	    "WITH " ACCESS_HIDDEN_TAGS " SELECT c.id, c.name, 0, (SELECT count(*) FROM documents d "
-	    "WHERE d.collection_id = c.id AND d.deleted = 0 AND " ACCESS_VISIBLE("d") "), 0 FROM "
-	    "collections c ORDER BY c.name COLLATE NOCASE", x->id, &st);
+	    "WITH " ACCESS_HIDDEN_TAGS ", counts(tag_id, n) AS (SELECT dt.tag_id, count(*) FROM "
+	    "document_tags dt WHERE dt.document_id IN (SELECT id FROM documents WHERE deleted = 0) "
+	    "AND " ACCESS_VISIBLE_ID("dt.document_id") " GROUP BY dt.tag_id) SELECT t.id, t.name, "
+	    "t.restricted, coalesce(c.n, 0), t.id IN (SELECT tag_id FROM hidden_tags) FROM tags t "
+	    "LEFT JOIN counts c ON c.tag_id = t.id ORDER BY t.name COLLATE NOCASE" :
+	    "WITH " ACCESS_HIDDEN_TAGS ", counts(cid, n) AS (SELECT d.collection_id, count(*) FROM "
+	    "documents d INDEXED BY documents_collection WHERE d.collection_id IS NOT NULL AND d.id "
+	    "IN (SELECT id FROM documents WHERE deleted = 0) AND " ACCESS_VISIBLE_ID("d.id")
+	    " GROUP BY d.collection_id) SELECT c.id, c.name, 0, coalesce(n.n, 0), 0 FROM "
+	    "collections c LEFT JOIN counts n ON n.cid = c.id ORDER BY c.name COLLATE NOCASE",
+	    x->id, &st);
 	if (rc != 0) {
 		json_decref(items);
 		return rc;
