@@ -149,6 +149,9 @@ api_result(struct request *req, struct response *res, struct result *r, int rc)
 		if (err != NULL && r->body != NULL)
 			json_object_update(err, r->body);
 		rc = response_json(res, r->status, json_pack("{s:o}", "error", err));
+	} else if (r->raw != NULL) {
+		rc = response_text(res, r->status, "application/json", r->raw, r->raw_len);
+		r->raw = NULL;
 	} else if (r->status == 204 || r->body == NULL) {
 		res->status = r->status ? r->status : 204;
 		rc = 0;

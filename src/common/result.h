@@ -14,6 +14,9 @@ struct result {
 	const char *code;               /* snake_case, static */
 	char message[240];
 	json_t *body;                   /* owned; on refusals, extra fields of the error */
+	char *raw;                      /* owned (malloc): a success's JSON already written
+	                                 * (result_ok_raw), sent as it is; body is then NULL */
+	size_t raw_len;
 	unsigned retry_after;
 	char cookie[128];               /* a new session credential to set, or "" */
 };
@@ -25,6 +28,12 @@ int result_fail(struct result *r, int status, const char *code, const char *mess
 /* Sets a success with body (owned; NULL for none). Returns 0, or ERR_NOMEM for a NULL
  * body when status is not 204. */
 int result_ok(struct result *r, int status, json_t *body);
+/* Sets a success whose JSON body the caller wrote (text, len bytes, owned): for answers
+ * made of hundreds of small values (search), which jansson would allocate one by one. */
+int result_ok_raw(struct result *r, int status, char *text, size_t len);
+/* Turns a raw body into r->body, for callers that read the answer (tools, tests). 0,
+ * ERR_INVALID when it does not parse. */
+int result_parse(struct result *r);
 /* Frees the body and wipes the result (it may hold a session credential). */
 void result_clear(struct result *r);
 

@@ -1,6 +1,8 @@
 /* search.c: the full-text index of a vault and the search over it. */
 #include "search/search.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +286,7 @@ search_segments(const char *marked)
 
 struct search_ctx {
 	struct vault *v;
+	const char *query_json;         /* the answer's "query" member, as JSON text */
 	const struct identity *id;
 	const struct search_params *p;
 	const char *expr;
@@ -436,6 +439,116 @@ search_ids_free(struct search_ids *s)
 	free(s->ptr);
 }
 
+/* ---- the answer written as JSON text: a page of hits is a few hundred small values ---- */
+
+struct search_out {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void
+search_put(struct search_out *o, const char *s, size_t n)
+{
+	if (o->failed)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 16384;
+		char *p;
+		while (cap < o->len + n + 1)
+			cap *= 2;
+		if ((p = realloc(o->p, cap)) == NULL) {
+			o->failed = 1;
+			return;
+		}
+		o->p = p;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+static void
+search_puts(struct search_out *o, const char *s)
+{
+	search_put(o, s, strlen(s));
+}
+
+/* The inside of a JSON string as jansson writes it (UTF-8 kept, control characters
+ * escaped). The stored text is valid UTF-8 (kb refuses anything else) and is cut at token
+ * boundaries only. */
+static void
+search_put_esc(struct search_out *o, const char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		search_put(o, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': search_put(o, "\\\"", 2); break;
+		case '\\': search_put(o, "\\\\", 2); break;
+		case '\n': search_put(o, "\\n", 2); break;
+		case '\r': search_put(o, "\\r", 2); break;
+		case '\t': search_put(o, "\\t", 2); break;
+		case '\b': search_put(o, "\\b", 2); break;
+		case '\f': search_put(o, "\\f", 2); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			search_put(o, esc, 6);
+		}
+	}
+	search_put(o, s + run, n - run);
+}
+
+static void
+search_put_str(struct search_out *o, const char *s, size_t n)
+{
+	search_put(o, "\"", 1);
+	search_put_esc(o, s, n);
+	search_put(o, "\"", 1);
+}
+
+static void
+search_put_fmt(struct search_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+search_put_fmt(struct search_out *o, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		search_put(o, buf, (size_t)n);
+	else
+		o->failed = 1;
+}
+
+/* A real number as jansson writes it: %.17g, with ".0" when it would read as an integer. */
+static void
+search_put_real(struct search_out *o, double v)
+{
+	char buf[40];
+	int n = snprintf(buf, sizeof(buf), "%.17g", v);
+
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 2 || !isfinite(v)) {
+		search_puts(o, "0.0");
+		return;
+	}
+	if (strpbrk(buf, ".eE") == NULL)
+		memcpy(buf + n, ".0", 3);
+	search_puts(o, buf);
+}
+
 static int
 search_count_cmp(const void *a, const void *b)
 {
@@ -448,16 +561,17 @@ search_count_cmp(const void *a, const void *b)
 
 /* A facet as the SQL path writes it: by count, then name without case, the first
  * SEARCH_FACETS_MAX. */
-static json_t *
-search_facet_list(struct memidx_count *c, size_t n)
+static void
+search_put_facet(struct search_out *o, const char *name, struct memidx_count *c, size_t n)
 {
-	json_t *arr = json_array();
-
 	qsort(c, n, sizeof(*c), search_count_cmp);
-	for (size_t i = 0; arr != NULL && i < n && i < SEARCH_FACETS_MAX; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:I}", "name", c[i].name, "count",
-		    (json_int_t)c[i].count));
-	return arr;
+	search_put_fmt(o, "\"%s\":[", name);
+	for (size_t i = 0; i < n && i < SEARCH_FACETS_MAX; i++) {
+		search_puts(o, i ? ",{\"name\":" : "{\"name\":");
+		search_put_str(o, c[i].name, strlen(c[i].name));
+		search_put_fmt(o, ",\"count\":%u}", c[i].count);
+	}
+	search_puts(o, "]");
 }
 
 struct search_spans {
@@ -477,44 +591,19 @@ search_span(void *ctx, const char *tok, size_t toklen, size_t start, size_t end)
 	return ++s->n >= s->want;      /* stop after the last token wanted */
 }
 
-/* {"text": p[0..n), "match": match}, built without a format string (ten hits make about a
- * hundred of these per search). */
-static json_t *
-search_segment(const char *p, size_t n, int match)
-{
-	json_t *o = json_object(), *t = json_stringn(p, n);
-
-	if (o == NULL || t == NULL) {
-		json_decref(o);
-		json_decref(t);
-		return NULL;
-	}
-	/* set_new takes the value even when it fails */
-	if (json_object_set_new_nocheck(o, "text", t) != 0 ||
-	    json_object_set_new_nocheck(o, "match", json_boolean(match)) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
+/* {"text": prefix + p[0..n), "match": match}, the first of its array or not. */
 static void
-search_seg(json_t *arr, const char *prefix, const char *p, size_t n, int match)
+search_put_seg(struct search_out *o, int *first, const char *prefix, const char *p, size_t n,
+    int match)
 {
-	char *buf;
-
 	if (n == 0 && prefix == NULL)
 		return;
-	if (prefix == NULL) {
-		json_array_append_new(arr, search_segment(p, n, match));
-		return;
-	}
-	if ((buf = malloc(strlen(prefix) + n + 1)) == NULL)
-		return;
-	memcpy(buf, prefix, strlen(prefix));
-	memcpy(buf + strlen(prefix), p, n);
-	json_array_append_new(arr, search_segment(buf, strlen(prefix) + n, match));
-	free(buf);
+	search_puts(o, *first ? "{\"text\":\"" : ",{\"text\":\"");
+	*first = 0;
+	if (prefix != NULL)
+		search_put_esc(o, prefix, strlen(prefix));
+	search_put_esc(o, p, n);
+	search_puts(o, match ? "\",\"match\":true}" : "\",\"match\":false}");
 }
 
 /*
@@ -522,28 +611,29 @@ search_seg(json_t *arr, const char *prefix, const char *p, size_t n, int match)
  * (memidx.h), as FTS5's highlight() (whole text) or snippet() writes it: a cut end gets "…",
  * an uncut one keeps the text up to the start or end.
  */
-static json_t *
-search_marked(const char *lang, const char *text, uint32_t ntok, uint32_t from, uint32_t to,
-    const uint8_t *mark)
+static void
+search_put_marked(struct search_out *o, const char *lang, const char *text, uint32_t ntok,
+    uint32_t from, uint32_t to, const uint8_t *mark)
 {
 	static const char ellipsis[] = "\xe2\x80\xa6";
 	struct search_spans sp = { NULL, 0, to };
-	json_t *arr = json_array();
 	size_t len = strlen(text), pos, end;
 	const char *prefix;
+	int first = 1;
 
-	if (arr == NULL)
-		return NULL;
+	search_puts(o, "[");
 	if (to == 0 || (sp.at = malloc((size_t)to * sizeof(*sp.at))) == NULL) {
-		search_seg(arr, NULL, text, len, 0);
-		return arr;
+		search_put_seg(o, &first, NULL, text, len, 0);
+		search_puts(o, "]");
+		return;
 	}
 	analyze_spans(lang, text, len, search_span, &sp);
 	if (sp.n < to) {
 		/* Not the index's tokens (cannot happen with the same text): no marks. */
 		free(sp.at);
-		search_seg(arr, NULL, text, len, 0);
-		return arr;
+		search_put_seg(o, &first, NULL, text, len, 0);
+		search_puts(o, "]");
+		return;
 	}
 	pos = from == 0 ? 0 : sp.at[from][0];
 	end = to >= ntok ? len : sp.at[to - 1][1];
@@ -554,17 +644,17 @@ search_marked(const char *lang, const char *text, uint32_t ntok, uint32_t from, 
 			continue;
 		while (j + 1 < to && mark[j + 1 - from] == 2)
 			j++;
-		search_seg(arr, prefix, text + pos, sp.at[i][0] - pos, 0);
+		search_put_seg(o, &first, prefix, text + pos, sp.at[i][0] - pos, 0);
 		prefix = NULL;
-		search_seg(arr, NULL, text + sp.at[i][0], sp.at[j][1] - sp.at[i][0], 1);
+		search_put_seg(o, &first, NULL, text + sp.at[i][0], sp.at[j][1] - sp.at[i][0], 1);
 		pos = sp.at[j][1];
 		i = j;
 	}
-	search_seg(arr, prefix, text + pos, end - pos, 0);
+	search_put_seg(o, &first, prefix, text + pos, end - pos, 0);
 	if (to < ntok)
-		search_seg(arr, NULL, ellipsis, strlen(ellipsis), 0);
+		search_put_seg(o, &first, NULL, ellipsis, strlen(ellipsis), 0);
 	free(sp.at);
-	return arr;
+	search_puts(o, "]");
 }
 
 /* The stored column text after its language marker. */
@@ -576,31 +666,44 @@ search_unmarked(sqlite3_stmt *st, int col)
 	return t == NULL ? NULL : t + analyze_marker_len(t, (size_t)sqlite3_column_bytes(st, col));
 }
 
-/* A hit of the page as the SQL path writes it. */
-static json_t *
-search_mem_hit(sqlite3_stmt *st, const struct memidx_hit *h)
+/* A hit of the page as the SQL path writes it; 0 when it is gone (then nothing is written). */
+static int
+search_put_hit(struct search_out *o, int first, sqlite3_stmt *st, const struct memidx_hit *h)
 {
 	const char *title, *body, *t = h->tags;
-	json_t *hit = NULL, *tags = json_array();
 
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, h->rowid);
-	if (tags == NULL || sqlite3_step(st) != SQLITE_ROW || (title = search_unmarked(st, 0)) ==
-	    NULL || (body = search_unmarked(st, 1)) == NULL) {
-		json_decref(tags);
-		return NULL;
+	if (sqlite3_step(st) != SQLITE_ROW || (title = search_unmarked(st, 0)) == NULL ||
+	    (body = search_unmarked(st, 1)) == NULL)
+		return 0;
+	search_puts(o, first ? "{\"id\":" : ",{\"id\":");
+	search_put_str(o, h->id, strlen(h->id));
+	search_puts(o, ",\"title\":");
+	search_put_str(o, title, strlen(title));
+	search_puts(o, ",\"score\":");
+	search_put_real(o, h->score);
+	search_puts(o, ",\"language\":");
+	search_put_str(o, h->language, strlen(h->language));
+	search_puts(o, ",\"collection\":");
+	if (h->collection != NULL)
+		search_put_str(o, h->collection, strlen(h->collection));
+	else
+		search_puts(o, "null");
+	search_puts(o, ",\"tags\":[");
+	for (size_t i = 0; i < h->ntags; i++, t += strlen(t) + 1) {
+		if (i > 0)
+			search_puts(o, ",");
+		search_put_str(o, t, strlen(t));
 	}
-	for (size_t i = 0; i < h->ntags; i++, t += strlen(t) + 1)
-		json_array_append_new(tags, json_string(t));
-	hit = json_pack("{s:s, s:s, s:f, s:s, s:o, s:o, s:I, s:o, s:o}", "id", h->id, "title",
-	    title, "score", h->score, "language", h->language, "collection",
-	    h->collection != NULL ? json_string(h->collection) : json_null(), "tags", tags,
-	    "updated_us", (json_int_t)h->updated,
-	    "title_marked", search_marked(h->language, title, h->title_tokens, 0,
-	    h->title_tokens <= MEMIDX_TITLE_MARKS ? h->title_tokens : 0, h->title_mark),
-	    "snippet", search_marked(h->language, body, h->body_tokens, h->snip_from, h->snip_to,
-	    h->snip_mark));
-	return hit;
+	search_put_fmt(o, "],\"updated_us\":%lld,\"title_marked\":", (long long)h->updated);
+	search_put_marked(o, h->language, title, h->title_tokens, 0,
+	    h->title_tokens <= MEMIDX_TITLE_MARKS ? h->title_tokens : 0, h->title_mark);
+	search_puts(o, ",\"snippet\":");
+	search_put_marked(o, h->language, body, h->body_tokens, h->snip_from, h->snip_to,
+	    h->snip_mark);
+	search_puts(o, "}");
+	return 1;
 }
 
 /*
@@ -618,8 +721,8 @@ search_mem(sqlite3 *db, struct search_ctx *x)
 	struct search_ids hidden, req = { 0 }, coll = { 0 };
 	struct memidx_result *res = calloc(1, sizeof(*res));
 	struct memidx_filter f = { 0 };
+	struct search_out o = { 0 };
 	sqlite3_stmt *st = NULL;
-	json_t *hits = NULL, *facets = NULL;
 	size_t k = (size_t)x->p->offset + (size_t)x->p->limit;
 	int rc;
 
@@ -645,31 +748,32 @@ search_mem(sqlite3 *db, struct search_ctx *x)
 	f.to = x->p->to_us;
 	if ((rc = live_search(x->v, db, x->expr, &f, k, (size_t)x->p->offset, res)) != 1)
 		goto out;
-	rc = ERR_NOMEM;
-	if ((hits = json_array()) == NULL)
-		goto out;
 	if (db_prepare(db, SEARCH_HIT_SQL, &st) != 0) {
 		rc = ERR_INTERNAL;
 		goto out;
 	}
-	for (size_t i = (size_t)x->p->offset; i < res->nhits; i++) {
-		json_t *hit = search_mem_hit(st, &res->hits[i]);
-		if (hit != NULL)
-			json_array_append_new(hits, hit);
-	}
-	facets = json_pack("{s:o, s:o, s:o}", "tags", search_facet_list(res->tags, res->ntags),
-	    "collections", search_facet_list(res->collections, res->ncollections),
-	    "languages", search_facet_list(res->languages, res->nlanguages));
-	if (facets == NULL)
+	search_put_fmt(&o, "{\"total\":%llu,\"hits\":[", (unsigned long long)res->total);
+	for (size_t i = (size_t)x->p->offset, n = 0; i < res->nhits; i++)
+		n += (size_t)search_put_hit(&o, n == 0, st, &res->hits[i]);
+	search_puts(&o, "],\"facets\":{");
+	search_put_facet(&o, "tags", res->tags, res->ntags);
+	search_puts(&o, ",");
+	search_put_facet(&o, "collections", res->collections, res->ncollections);
+	search_puts(&o, ",");
+	search_put_facet(&o, "languages", res->languages, res->nlanguages);
+	search_puts(&o, "},\"query\":");
+	search_puts(&o, x->query_json);
+	search_puts(&o, "}");
+	if (o.failed) {
+		rc = ERR_NOMEM;
 		goto out;
-	rc = result_ok(x->r, 200, json_pack("{s:I, s:o, s:o}", "total", (json_int_t)res->total,
-	    "hits", hits, "facets", facets));
-	hits = facets = NULL;
+	}
+	rc = result_ok_raw(x->r, 200, o.p, o.len);
+	o.p = NULL;
 	rc = rc == 0 ? 1 : rc;
 out:
 	db_finish(db, SEARCH_HIT_SQL, st);
-	json_decref(hits);
-	json_decref(facets);
+	free(o.p);
 	search_ids_free(&hidden);
 	search_ids_free(&req);
 	search_ids_free(&coll);
@@ -762,8 +866,8 @@ search_run(struct vault *v, const struct identity *id, const struct search_param
 	struct search_params params = *p;
 	struct query_parsed *qp = NULL;
 	struct search_ctx x = { .v = v, .id = id, .p = &params, .r = r };
-	json_t *tags = NULL, *terms = NULL;
-	char *tags_json = NULL;
+	json_t *tags = NULL, *terms = NULL, *query = NULL;
+	char *tags_json = NULL, *query_json = NULL;
 	int rc;
 
 	if (params.q == NULL)
@@ -806,11 +910,18 @@ search_run(struct vault *v, const struct identity *id, const struct search_param
 		goto out;
 	x.expr = qp->expr;
 	x.tags_json = tags_json ? tags_json : "[]";
+	if ((query = json_pack("{s:s, s:s, s:O}", "text", params.q, "lang", qp->lang, "terms",
+	    terms)) == NULL || (query_json = json_dumps(query, JSON_COMPACT)) == NULL)
+		goto out;
+	x.query_json = query_json;
 	rc = vault_read(v, search_tx, &x);
-	if (rc == 0 && r->status == 200 && r->body != NULL)
-		json_object_set_new(r->body, "query", json_pack("{s:s, s:s, s:O}", "text",
-		    params.q, "lang", qp->lang, "terms", terms));
+	if (rc == 0 && r->status == 200 && r->body != NULL) {
+		json_object_set_new(r->body, "query", query);
+		query = NULL;
+	}
 out:
+	json_decref(query);
+	free(query_json);
 	json_decref(terms);
 	json_decref(tags);
 	free(tags_json);
