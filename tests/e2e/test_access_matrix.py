@@ -26,7 +26,7 @@ NOID = "0" * 32         # a well-formed id that names nothing
 
 ALL_PERMS = ["documents.read", "documents.write", "documents.delete", "trash.purge",
              "tags.manage", "collections.manage", "users.manage", "roles.manage", "audit.read",
-             "settings.manage", "gdpr.manage", "backups.manage", "ai.use"]
+             "settings.manage", "gdpr.manage", "backups.manage", "ai.use", "pii.use"]
 ALL_PAGES = ["search", "documents", "trash", "tags", "collections", "users", "roles", "audit",
              "settings", "gdpr", "backups", "ask"]
 
@@ -81,8 +81,8 @@ TAGS = {"public": False, "hr": True, "finance": True, "draft": False}   # name -
 BUILTIN_PERMS = {
     "admin": ALL_PERMS,
     "editor": ["documents.read", "documents.write", "documents.delete", "tags.manage",
-               "collections.manage", "ai.use"],
-    "reader": ["documents.read", "ai.use"],
+               "collections.manage", "ai.use", "pii.use"],
+    "reader": ["documents.read", "ai.use", "pii.use"],
 }
 CUSTOM_ROLES = {
     "hr-reader": ["documents.read"],
