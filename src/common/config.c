@@ -75,6 +75,15 @@ static const struct config_def config_defs[] = {
 	{ "search.memory_index", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "Answer searches from an in-memory copy of each open vault's full-text index (built\n"
 	  "at its first search, about 3.5 KiB per document); false: from the FTS5 tables." },
+	{ "pii.mapping_ttl", CONFIG_INT, "3600", 1, 604800, NULL,
+	  "Seconds a pseudonym mapping of the PII API lives when the call names no ttl_seconds\n"
+	  "(capped by pii.mapping_ttl_max); it is erased when it expires." },
+	{ "pii.mapping_ttl_max", CONFIG_INT, "86400", 1, 604800, NULL,
+	  "Longest life of a pseudonym mapping in seconds, counted from its creation, however\n"
+	  "often it is extended." },
+	{ "pii.expiry_interval", CONFIG_INT, "60", 1, 86400, NULL,
+	  "Seconds between erasures of expired pseudonym mappings in open vaults (every vault\n"
+	  "is also swept at each audit.purge_interval)." },
 	{ "password.argon2_memory_kib", CONFIG_INT, "65536", 8192, 4194304, NULL,
 	  "Memory of one Argon2id password hash in KiB (65536: 64 MiB). OWASP's floor is 19456;\n"
 	  "lower values exist for tests. Hashes are upgraded at the next login after a change." },
