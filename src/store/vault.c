@@ -448,7 +448,8 @@ vault_verify(struct vault *v, struct audit_report *r)
 }
 
 int
-vault_cache_checkpoint_all(struct vault_cache *c, const char *reason)
+vault_cache_foreach_open(struct vault_cache *c, int (*fn)(struct vault *v, void *arg),
+    void *arg)
 {
 	struct vault **held;
 	size_t n = 0;
@@ -465,12 +466,24 @@ vault_cache_checkpoint_all(struct vault_cache *c, const char *reason)
 	}
 	pthread_mutex_unlock(&c->lock);
 	for (size_t i = 0; i < n; i++) {
-		if ((r = vault_checkpoint(held[i], reason)) != 0 && rc == 0)
+		if ((r = fn(held[i], arg)) != 0 && rc == 0)
 			rc = r;
 		vault_release(held[i]);
 	}
 	free(held);
 	return rc;
+}
+
+static int
+vault_checkpoint_one(struct vault *v, void *arg)
+{
+	return vault_checkpoint(v, arg);
+}
+
+int
+vault_cache_checkpoint_all(struct vault_cache *c, const char *reason)
+{
+	return vault_cache_foreach_open(c, vault_checkpoint_one, (void *)reason);
 }
 
 struct purge_arg {

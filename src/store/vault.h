@@ -64,6 +64,10 @@ int vault_cache_checkpoint_all(struct vault_cache *c, const char *reason);
  * line of a vault that cannot be opened (it is skipped). Returns the first error. */
 int vault_cache_foreach(struct vault_cache *c, const char *what,
     int (*fn)(struct vault *v, void *arg), void *arg);
+/* Calls fn on every vault open at this moment (held meanwhile), none being opened for it.
+ * Returns the first error. */
+int vault_cache_foreach_open(struct vault_cache *c, int (*fn)(struct vault *v, void *arg),
+    void *arg);
 /* Purges audit entries older than before_us in every tenant's vault and the platform's. */
 int vault_cache_purge_all(struct vault_cache *c, int64_t before_us);
 /* Where every vault's appended entries are announced (borrowed; NULL for nowhere). */
