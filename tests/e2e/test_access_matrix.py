@@ -70,6 +70,10 @@ ROUTE_PERMS = [
     ("POST", "/api/v1/collections", "collections.manage"),
     ("PATCH", "/api/v1/collections/{id}", "collections.manage"),
     ("DELETE", "/api/v1/collections/{id}", "collections.manage"),
+    ("POST", "/api/v1/pii/analyze", "pii.use"),
+    ("POST", "/api/v1/pii/pseudonymize", "pii.use"),
+    ("POST", "/api/v1/pii/restore", "pii.use"),
+    ("DELETE", "/api/v1/pii/mappings/{id}", "pii.use"),
     ("GET", "/api/v1/audit", "audit.read"),
     ("GET", "/api/v1/audit/verify", "audit.read"),
 ]
