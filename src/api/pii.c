@@ -18,9 +18,11 @@ api_pii_pseudonymize(struct request *req, struct response *res)
 	struct pii_svc_limits lim = { config_int(app->cfg, "pii.mapping_ttl"),
 	    config_int(app->cfg, "pii.mapping_ttl_max") };
 	struct result r = { 0 };
-
-	return api_result(req, res, &r, pii_svc_pseudonymize(req->vault, req->identity,
+	int rc = api_result(req, res, &r, pii_svc_pseudonymize(req->vault, req->identity,
 	    req->remote, req->json, &lim, &r));
+
+	res->sensitive = 1;             /* the caller's text, but for the values replaced */
+	return rc;
 }
 
 int
