@@ -11,7 +11,7 @@
 static const char *const access_perms[] = {
 	"documents.read", "documents.write", "documents.delete", "trash.purge", "tags.manage",
 	"collections.manage", "users.manage", "roles.manage", "audit.read", "settings.manage",
-	"gdpr.manage", "backups.manage", "ai.use",
+	"gdpr.manage", "backups.manage", "ai.use", "pii.use",
 };
 
 static const char *const access_pages[] = {
@@ -131,7 +131,8 @@ access_decide(const struct identity *id, const struct route *route, enum http_me
 		*missing = id->must_renew_password ? "password_renewal" : "two_factor_enrolment";
 		return ACCESS_DENY_RESTRICTED;
 	}
-	if (id->read_only && !(method & (HTTP_GET | HTTP_HEAD)))
+	if (id->read_only && !(method & (HTTP_GET | HTTP_HEAD)) &&
+	    !(route->flags & ROUTE_READ_ONLY_OK))
 		return ACCESS_DENY_READ_ONLY;
 	if (strcmp(route->perm, ACCESS_SIGNED_IN) == 0)
 		return ACCESS_ALLOW;

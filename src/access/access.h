@@ -98,7 +98,8 @@ enum access_decision {
 /*
  * The one decision for a call: route (its perm and flags) with method by id (NULL when no
  * credential was valid). A NULL route perm is public; anything else needs an identity;
- * ACCESS_SIGNED_IN needs nothing more; a name needs that bit. *missing is set for
+ * ACCESS_SIGNED_IN needs nothing more; a name needs that bit. A read-only API token gets
+ * GET, HEAD and the routes flagged ROUTE_READ_ONLY_OK. *missing is set for
  * ACCESS_DENY_PERMISSION (the name) and ACCESS_DENY_RESTRICTED ("password_renewal" or
  * "two_factor_enrolment").
  */

@@ -101,6 +101,12 @@ int api_user_grants_put(struct request *req, struct response *res);
 /* search.c */
 int api_search(struct request *req, struct response *res);
 
+/* pii.c */
+int api_pii_analyze(struct request *req, struct response *res);
+int api_pii_pseudonymize(struct request *req, struct response *res);
+int api_pii_restore(struct request *req, struct response *res);
+int api_pii_mapping_delete(struct request *req, struct response *res);
+
 /* audit.c */
 int api_audit_query(struct request *req, struct response *res);
 int api_audit_verify(struct request *req, struct response *res);

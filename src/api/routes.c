@@ -3,6 +3,7 @@
 
 #define J ROUTE_JSON_BODY
 #define R ROUTE_RESTRICTED_OK
+#define RO ROUTE_READ_ONLY_OK
 #define SIGNED ACCESS_SIGNED_IN
 
 /* The last field is what the caller needs (access/access.h): NULL is public. */
@@ -70,6 +71,13 @@ const struct route api_routes[] = {
 	  "collections.manage" },
 	{ HTTP_DELETE, "/api/v1/collections/{id}", api_collections_delete, 0,
 	  "collections.manage" },
+
+	/* Analysis and restore change no data: open to read-only API tokens. Pseudonymize
+	 * stores a mapping of real values and DELETE erases one: not for them. */
+	{ HTTP_POST, "/api/v1/pii/analyze", api_pii_analyze, J | RO, "pii.use" },
+	{ HTTP_POST, "/api/v1/pii/pseudonymize", api_pii_pseudonymize, J, "pii.use" },
+	{ HTTP_POST, "/api/v1/pii/restore", api_pii_restore, J | RO, "pii.use" },
+	{ HTTP_DELETE, "/api/v1/pii/mappings/{id}", api_pii_mapping_delete, 0, "pii.use" },
 
 	{ HTTP_GET, "/api/v1/audit", api_audit_query, 0, "audit.read" },
 	{ HTTP_GET, "/api/v1/audit/verify", api_audit_verify, 0, "audit.read" },

@@ -78,6 +78,15 @@ static const struct config_def config_defs[] = {
 	{ "search.memory_idle", CONFIG_INT, "900", 10, 604800, NULL,
 	  "Seconds without a search after which a vault's in-memory index is freed (checked on\n"
 	  "the audit checkpoint beat; the next search builds it again)." },
+	{ "pii.mapping_ttl", CONFIG_INT, "3600", 1, 604800, NULL,
+	  "Seconds a pseudonym mapping of the PII API lives when the call names no ttl_seconds\n"
+	  "(capped by pii.mapping_ttl_max); it is erased when it expires." },
+	{ "pii.mapping_ttl_max", CONFIG_INT, "86400", 1, 604800, NULL,
+	  "Longest life of a pseudonym mapping in seconds, counted from its creation, however\n"
+	  "often it is extended." },
+	{ "pii.expiry_interval", CONFIG_INT, "60", 1, 86400, NULL,
+	  "Seconds between erasures of expired pseudonym mappings in open vaults (every vault\n"
+	  "is also swept at each audit.purge_interval)." },
 	{ "password.argon2_memory_kib", CONFIG_INT, "65536", 8192, 4194304, NULL,
 	  "Memory of one Argon2id password hash in KiB (65536: 64 MiB). OWASP's floor is 19456;\n"
 	  "lower values exist for tests. Hashes are upgraded at the next login after a change." },

@@ -61,6 +61,8 @@ struct response {
 	unsigned retry_after;           /* seconds, for 429 and 503; 0 = none */
 	int close;                      /* close the connection after this response */
 	const char *set_cookie;         /* a Set-Cookie header value, static or arena */
+	int sensitive;                  /* the JSON body holds personal data or secrets: its
+	                                   strings and serialised bytes are wiped when freed */
 };
 
 /* Sets a JSON response; takes ownership of body. Returns 0 or ERR_NOMEM. */

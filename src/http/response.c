@@ -1,4 +1,5 @@
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,9 +38,32 @@ response_text(struct response *res, int status, const char *content_type, char *
 	return 0;
 }
 
+/* Overwrites every string of a JSON tree (a sensitive body) before it is freed. */
+static void
+response_wipe_json(json_t *v, int depth)
+{
+	const char *k;
+	json_t *child;
+	size_t i;
+
+	if (depth > 64)
+		return;
+	if (json_is_string(v)) {
+		sodium_memzero((char *)json_string_value(v), json_string_length(v));
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, child)
+			response_wipe_json(child, depth + 1);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, child)
+			response_wipe_json(child, depth + 1);
+	}
+}
+
 void
 response_clear(struct response *res)
 {
+	if (res->sensitive)
+		response_wipe_json(res->json, 0);
 	json_decref(res->json);
 	free(res->body);
 	res->json = NULL;

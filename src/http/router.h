@@ -13,6 +13,8 @@ enum route_flags {
 	ROUTE_NO_RATE_LIMIT = 1 << 1,   /* probes from the orchestrator */
 	ROUTE_RESTRICTED_OK = 1 << 2,   /* open to a caller who must first renew a password or
 	                                   enrol a second factor */
+	ROUTE_READ_ONLY_OK = 1 << 3,    /* not GET, yet changes no data (a computation, a read
+	                                   with a body): open to read-only API tokens */
 };
 
 struct route {

@@ -154,6 +154,14 @@ server_set_error(struct exchange *ex, int status, const char *code, const char *
 	}
 }
 
+/* Frees a serialised JSON body (NUL-terminated) of a sensitive response after wiping it. */
+static void
+server_free_wiped(void *body)
+{
+	sodium_memzero(body, strlen(body));
+	free(body);
+}
+
 static int
 server_queue(struct MHD_Connection *conn, struct exchange *ex)
 {
@@ -172,11 +180,16 @@ server_queue(struct MHD_Connection *conn, struct exchange *ex)
 		len = res->body_len;
 		res->body = NULL;
 	}
-	if (body != NULL)
+	if (body != NULL && res->sensitive && res->json != NULL)
+		mr = MHD_create_response_from_buffer_with_free_callback(len, body,
+		    server_free_wiped);
+	else if (body != NULL)
 		mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	else
 		mr = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (mr == NULL) {
+		if (body != NULL && res->sensitive)
+			sodium_memzero(body, len);
 		free(body);
 		return MHD_NO;
 	}

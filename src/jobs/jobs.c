@@ -7,6 +7,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "kb/kb.h"
+#include "pii/service.h"
 #include "common/config.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -22,7 +23,7 @@ struct jobs {
 	int stop;
 	struct system *sys;
 	struct vault_cache *cache;
-	unsigned checkpoint_s, purge_s, retention_days, trash_days;
+	unsigned checkpoint_s, purge_s, retention_days, trash_days, pii_s;
 	int64_t search_idle_us;
 };
 
@@ -48,7 +49,32 @@ struct jobs_sweep {
 	int64_t now, trash_before;
 };
 
-/* Per vault: expired credentials, and documents past their time in the trash. */
+/* Per vault: pseudonym mappings of the PII API past their expiry. */
+static int
+jobs_pii_expire_one(struct vault *v, void *arg)
+{
+	long erased = 0;
+	int rc = pii_svc_expire(v, *(const int64_t *)arg, &erased);
+
+	if (erased > 0)
+		log_info("tenant %s: %ld expired pseudonym mapping(s) erased", vault_tenant_id(v),
+		    erased);
+	return rc;
+}
+
+int
+jobs_pii_expire(struct vault_cache *cache)
+{
+	int64_t now = time_real_us();
+	int rc = vault_cache_foreach_open(cache, jobs_pii_expire_one, &now);
+
+	if (rc != 0)
+		log_warnx("erasing expired pseudonym mappings failed: %s", err_str(rc));
+	return rc;
+}
+
+/* Per vault: expired credentials and pseudonym mappings, and documents past their time in
+ * the trash. */
 static int
 jobs_sweep_one(struct vault *v, void *arg)
 {
@@ -64,6 +90,8 @@ jobs_sweep_one(struct vault *v, void *arg)
 	if (purged > 0)
 		log_info("tenant %s: %ld document(s) purged from the trash after retention",
 		    vault_tenant_id(v), purged);
+	if ((r = jobs_pii_expire_one(v, (void *)&s->now)) != 0 && rc == 0)
+		rc = r;
 	return rc;
 }
 
@@ -88,11 +116,23 @@ jobs_main(void *arg)
 	struct jobs *j = arg;
 	uint64_t next_ckpt = time_mono_ns() + (uint64_t)j->checkpoint_s * 1000000000u;
 	uint64_t next_purge = time_mono_ns() + 5000000000u;    /* soon after start, then often */
+	uint64_t next_pii = time_mono_ns() + (uint64_t)j->pii_s * 1000000000u;
 
 	pthread_mutex_lock(&j->mu);
 	while (!j->stop) {
 		uint64_t now = time_mono_ns(), wake = next_ckpt < next_purge ? next_ckpt : next_purge;
 		struct timespec ts;
+
+		if (next_pii < wake)
+			wake = next_pii;
+		if (now >= next_pii) {
+			/* Only the vaults in use: a closed one is swept with the retention purge. */
+			pthread_mutex_unlock(&j->mu);
+			jobs_pii_expire(j->cache);
+			pthread_mutex_lock(&j->mu);
+			next_pii = time_mono_ns() + (uint64_t)j->pii_s * 1000000000u;
+			continue;
+		}
 
 		if (now >= next_purge) {
 			pthread_mutex_unlock(&j->mu);
@@ -105,7 +145,7 @@ jobs_main(void *arg)
 			pthread_mutex_unlock(&j->mu);
 			jobs_checkpoint(j->sys, j->cache, "periodic");
 			/* Memory of searches no one made for a while goes back on the same beat. */
-			vault_cache_each_open(j->cache, jobs_trim_one, &j->search_idle_us);
+			vault_cache_foreach_open(j->cache, jobs_trim_one, &j->search_idle_us);
 			pthread_mutex_lock(&j->mu);
 			next_ckpt = time_mono_ns() + (uint64_t)j->checkpoint_s * 1000000000u;
 			continue;
@@ -138,6 +178,7 @@ jobs_start(const struct config *cfg, struct system *sys, struct vault_cache *cac
 	j->retention_days = (unsigned)config_int(cfg, "audit.retention_days");
 	j->trash_days = (unsigned)config_int(cfg, "kb.trash_retention_days");
 	j->search_idle_us = (int64_t)config_int(cfg, "search.memory_idle") * 1000000;
+	j->pii_s = (unsigned)config_int(cfg, "pii.expiry_interval");
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

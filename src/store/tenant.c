@@ -14,6 +14,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "crypto/blob.h"
+#include "pii/service.h"
 #include "store/db.h"
 #include "store/schema.h"
 
@@ -480,6 +481,7 @@ tenant_reencrypt(struct system *sys, const char *id, unsigned version, const cha
 	DIR *d = NULL;
 	struct dirent *e;
 	unsigned char *buf = NULL;
+	long resealed = 0;
 	int rc;
 
 	if ((rc = tenant_vault_keys(old_dek, &op, &ob)) != 0)
@@ -493,7 +495,9 @@ tenant_reencrypt(struct system *sys, const char *id, unsigned version, const cha
 	snprintf(b, sizeof(b), "%s/vault.db", dst);
 	if ((rc = db_open(a, &op, 0, &from)) != 0 || (rc = db_open(b, &np, 1, &to)) != 0)
 		goto out;
+	/* Pseudonym mappings are sealed under a key of the blob key's: re-sealed, not lost. */
 	if ((rc = db_backup(to, from)) != 0 ||
+	    (rc = pii_svc_rekey(to, id, &ob, &nb, &resealed)) != 0 ||
 	    (rc = tenant_rekey_audit(sys, to, id, old_dek, new_dek, version, head)) != 0 ||
 	    (rc = db_exec(to, "PRAGMA wal_checkpoint(TRUNCATE)")) != 0)
 		goto out;

@@ -448,7 +448,8 @@ vault_verify(struct vault *v, struct audit_report *r)
 }
 
 int
-vault_cache_each_open(struct vault_cache *c, int (*fn)(struct vault *v, void *arg), void *arg)
+vault_cache_foreach_open(struct vault_cache *c, int (*fn)(struct vault *v, void *arg),
+    void *arg)
 {
 	struct vault **held;
 	size_t n = 0;
@@ -482,7 +483,7 @@ vault_checkpoint_one(struct vault *v, void *arg)
 int
 vault_cache_checkpoint_all(struct vault_cache *c, const char *reason)
 {
-	return vault_cache_each_open(c, vault_checkpoint_one, (void *)reason);
+	return vault_cache_foreach_open(c, vault_checkpoint_one, (void *)reason);
 }
 
 struct purge_arg {

@@ -58,15 +58,16 @@ int vault_checkpoint(struct vault *v, const char *reason);
 int vault_purge(struct vault *v, int64_t before_us, long *purged);
 /* Checks the vault's trail, including against the checkpoint kept in system.db. */
 int vault_verify(struct vault *v, struct audit_report *r);
-/* Calls fn on every vault open now (held meanwhile), opening none. Returns the first error. */
-int vault_cache_each_open(struct vault_cache *c, int (*fn)(struct vault *v, void *arg),
-    void *arg);
 /* Checkpoints every open vault (periodically, and at shutdown). Returns the first error. */
 int vault_cache_checkpoint_all(struct vault_cache *c, const char *reason);
 /* Calls fn on every tenant's vault in turn (opened, then released); what labels the log
  * line of a vault that cannot be opened (it is skipped). Returns the first error. */
 int vault_cache_foreach(struct vault_cache *c, const char *what,
     int (*fn)(struct vault *v, void *arg), void *arg);
+/* Calls fn on every vault open at this moment (held meanwhile), none being opened for it.
+ * Returns the first error. */
+int vault_cache_foreach_open(struct vault_cache *c, int (*fn)(struct vault *v, void *arg),
+    void *arg);
 /* Purges audit entries older than before_us in every tenant's vault and the platform's. */
 int vault_cache_purge_all(struct vault_cache *c, int64_t before_us);
 /* Where every vault's appended entries are announced (borrowed; NULL for nowhere). */

@@ -26,7 +26,7 @@ NOID = "0" * 32         # a well-formed id that names nothing
 
 ALL_PERMS = ["documents.read", "documents.write", "documents.delete", "trash.purge",
              "tags.manage", "collections.manage", "users.manage", "roles.manage", "audit.read",
-             "settings.manage", "gdpr.manage", "backups.manage", "ai.use"]
+             "settings.manage", "gdpr.manage", "backups.manage", "ai.use", "pii.use"]
 ALL_PAGES = ["search", "documents", "trash", "tags", "collections", "users", "roles", "audit",
              "settings", "gdpr", "backups", "ask"]
 
@@ -70,6 +70,10 @@ ROUTE_PERMS = [
     ("POST", "/api/v1/collections", "collections.manage"),
     ("PATCH", "/api/v1/collections/{id}", "collections.manage"),
     ("DELETE", "/api/v1/collections/{id}", "collections.manage"),
+    ("POST", "/api/v1/pii/analyze", "pii.use"),
+    ("POST", "/api/v1/pii/pseudonymize", "pii.use"),
+    ("POST", "/api/v1/pii/restore", "pii.use"),
+    ("DELETE", "/api/v1/pii/mappings/{id}", "pii.use"),
     ("GET", "/api/v1/audit", "audit.read"),
     ("GET", "/api/v1/audit/verify", "audit.read"),
 ]
@@ -81,8 +85,8 @@ TAGS = {"public": False, "hr": True, "finance": True, "draft": False}   # name -
 BUILTIN_PERMS = {
     "admin": ALL_PERMS,
     "editor": ["documents.read", "documents.write", "documents.delete", "tags.manage",
-               "collections.manage", "ai.use"],
-    "reader": ["documents.read", "ai.use"],
+               "collections.manage", "ai.use", "pii.use"],
+    "reader": ["documents.read", "ai.use", "pii.use"],
 }
 CUSTOM_ROLES = {
     "hr-reader": ["documents.read"],

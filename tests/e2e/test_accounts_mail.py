@@ -53,8 +53,8 @@ LINK_RE = r"https://vault\.acme\.example/{}#token=([0-9a-f]{{32}})\.([A-Za-z0-9_
 MAIL_HEADERS = ["Date", "From", "To", "Subject", "Message-ID", "MIME-Version", "Content-Type",
                 "Content-Transfer-Encoding", "Auto-Submitted"]
 EDITOR_PERMS = ["documents.read", "documents.write", "documents.delete", "tags.manage",
-                "collections.manage", "ai.use"]
-READER_PERMS = ["documents.read", "ai.use"]
+                "collections.manage", "ai.use", "pii.use"]
+READER_PERMS = ["documents.read", "ai.use", "pii.use"]
 DEFAULT_POLICY = {"password": {"min_length": 12, "max_length": 128, "require_classes": False,
                                "history": 5, "check_common": True},
                   "lockout_threshold": 5, "password_renewal_days": 0}

@@ -18,6 +18,10 @@ static const struct route tokens = { HTTP_POST, "/api/v1/tokens", h, 0, ACCESS_S
 static const struct route users = { HTTP_GET, "/api/v1/users", h, 0, "users.manage" };
 static const struct route audit = { HTTP_GET, "/api/v1/audit", h, 0, "audit.read" };
 static const struct route typo = { HTTP_GET, "/api/v1/x", h, 0, "users.mange" };
+static const struct route analyze = { HTTP_POST, "/api/v1/pii/analyze", h,
+	ROUTE_JSON_BODY | ROUTE_READ_ONLY_OK, "pii.use" };
+static const struct route pseudo = { HTTP_POST, "/api/v1/pii/pseudonymize", h,
+	ROUTE_JSON_BODY, "pii.use" };
 
 static struct identity
 who(const char *const *perms)
@@ -73,7 +77,19 @@ test_read_only_tokens_and_restrictions(void **state)
 	assert_int_equal(access_decide(&id, &audit, HTTP_GET, &missing), ACCESS_ALLOW);
 	assert_int_equal(access_decide(&id, &tokens, HTTP_POST, &missing),
 	    ACCESS_DENY_READ_ONLY);
+	/* A POST marked as changing nothing is open to the token, and still needs its
+	 * permission; one not marked is refused for the scope before the permission. */
+	assert_int_equal(access_decide(&id, &analyze, HTTP_POST, &missing),
+	    ACCESS_DENY_PERMISSION);
+	assert_string_equal(missing, "pii.use");
+	assert_int_equal(access_decide(&id, &pseudo, HTTP_POST, &missing),
+	    ACCESS_DENY_READ_ONLY);
+	id.perms |= access_perm_bit("pii.use");
+	assert_int_equal(access_decide(&id, &analyze, HTTP_POST, &missing), ACCESS_ALLOW);
+	assert_int_equal(access_decide(&id, &pseudo, HTTP_POST, &missing),
+	    ACCESS_DENY_READ_ONLY);
 	id.read_only = 0;
+	assert_int_equal(access_decide(&id, &pseudo, HTTP_POST, &missing), ACCESS_ALLOW);
 	id.must_enrol_2fa = 1;
 	assert_int_equal(access_decide(&id, &users, HTTP_GET, &missing),
 	    ACCESS_DENY_RESTRICTED);
@@ -94,7 +110,8 @@ test_permission_names(void **state)
 	json_t *arr, *back;
 
 	(void)state;
-	assert_true(access_perm_count() >= 13);
+	assert_true(access_perm_count() >= 14);
+	assert_int_not_equal(access_perm_bit("pii.use"), 0);
 	for (size_t i = 0; i < access_perm_count(); i++)
 		assert_int_equal(access_perm_bit(access_perm_name(i)), UINT64_C(1) << i);
 	assert_int_equal(access_perm_bit("documents.READ"), 0);
