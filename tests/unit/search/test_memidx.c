@@ -158,14 +158,14 @@ setup(void **state)
 	    "'coffre')", NULL, NULL, NULL) != SQLITE_OK || (ix = memidx_new(w)) == NULL)
 		return -1;
 	for (int i = 0; i < NTAGS; i++) {
-		char name[16];
+		char name[32];
 		snprintf(tag_ids[i], sizeof(tag_ids[i]), "%032x", 0x7a0 + i);
 		snprintf(name, sizeof(name), "tag%d", i);
 		if (memidx_name(ix, 0, tag_ids[i], name) != 0)
 			return -1;
 	}
 	for (int i = 0; i < NCOLLS; i++) {
-		char name[16];
+		char name[32];
 		snprintf(coll_ids[i], sizeof(coll_ids[i]), "%032x", 0xc0 + i);
 		snprintf(name, sizeof(name), "Coll %d", i);
 		if (memidx_name(ix, 1, coll_ids[i], name) != 0)
@@ -348,7 +348,7 @@ test_filters_and_facets_equal_a_brute_force_count(void **state)
 		uint32_t tcount[NTAGS] = { 0 }, ccount[NCOLLS] = { 0 }, en = 0, fr = 0;
 		uint64_t total = 0;
 		int hid = (int)rnd(NTAGS), req = (int)rnd(NTAGS), coll = (int)rnd(NCOLLS);
-		char q[512], name[16];
+		char q[512], name[32];
 		size_t n;
 
 		make_query(q, sizeof(q), &lang);
