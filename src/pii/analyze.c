@@ -558,6 +558,580 @@ pii_phone_national(struct pii_scan *sc, size_t i, const struct pii_num *nr)
 		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, 0.35);   /* other national forms */
 }
 
+/* ---- English postal addresses ---- */
+
+static int pii_person_start_ok(const struct pii_scan *sc, size_t i);
+
+/*
+ * Street types written after the street name: USPS Publication 28's suffixes and standard
+ * abbreviations, with the British, Irish and Australian ones; folded, sorted for bsearch.
+ * PII_ST_STRONG: a word that names nothing but a street, enough for an address written in lower
+ * case; the others (park, view, run...) are common words in lower-case prose. PII_ST_ABBR: an
+ * abbreviation, whose full stop belongs to it.
+ */
+#define PII_ST_STRONG 1
+#define PII_ST_ABBR 2
+struct pii_street_type {
+	const char *w;
+	unsigned char f;
+};
+#define S_ PII_ST_STRONG
+#define A_ PII_ST_ABBR
+static const struct pii_street_type pii_street_types[] = {
+	{ "alley", S_ }, { "aly", S_ | A_ }, { "approach", 0 }, { "arcade", 0 }, { "av", S_ | A_ },
+	{ "ave", S_ | A_ }, { "avenue", S_ }, { "bay", 0 }, { "bend", 0 }, { "blvd", S_ | A_ },
+	{ "boulevard", S_ }, { "branch", 0 }, { "bridge", 0 }, { "broadway", 0 }, { "brook", 0 },
+	{ "burg", 0 }, { "burgs", 0 }, { "bypass", S_ }, { "byp", A_ }, { "camp", 0 }, { "canyon", 0 },
+	{ "cape", 0 }, { "causeway", S_ }, { "center", 0 }, { "centers", 0 }, { "centre", 0 },
+	{ "chase", 0 }, { "cir", S_ | A_ }, { "circle", S_ }, { "circuit", 0 }, { "circus", 0 },
+	{ "cliff", 0 }, { "cliffs", 0 }, { "close", S_ }, { "club", 0 }, { "common", 0 },
+	{ "commons", 0 }, { "corner", 0 }, { "corners", 0 }, { "course", 0 }, { "court", S_ },
+	{ "courts", 0 }, { "cove", 0 }, { "creek", 0 }, { "cres", S_ | A_ }, { "crescent", S_ },
+	{ "crest", 0 }, { "croft", 0 }, { "crossing", 0 }, { "crossroad", 0 }, { "ct", S_ | A_ },
+	{ "curve", 0 }, { "cv", A_ }, { "dale", 0 }, { "dam", 0 }, { "divide", 0 },
+	{ "dr", S_ | A_ }, { "drive", S_ }, { "drives", 0 }, { "drove", 0 }, { "embankment", 0 },
+	{ "esplanade", 0 }, { "estate", 0 }, { "estates", 0 }, { "expressway", S_ },
+	{ "expy", S_ | A_ }, { "extension", 0 }, { "extensions", 0 }, { "fall", 0 },
+	{ "falls", 0 }, { "ferry", 0 }, { "field", 0 }, { "fields", 0 }, { "flat", 0 },
+	{ "flats", 0 }, { "ford", 0 }, { "fords", 0 }, { "forest", 0 }, { "forge", 0 },
+	{ "forges", 0 }, { "fork", 0 }, { "forks", 0 }, { "fort", 0 }, { "freeway", S_ },
+	{ "fwy", S_ | A_ }, { "garden", 0 }, { "gardens", S_ }, { "gate", 0 }, { "gateway", 0 },
+	{ "glen", 0 }, { "glens", 0 }, { "green", 0 }, { "greens", 0 }, { "grove", S_ },
+	{ "groves", 0 }, { "harbor", 0 }, { "harbors", 0 }, { "harbour", 0 }, { "haven", 0 },
+	{ "heights", 0 }, { "highway", S_ }, { "hill", 0 }, { "hills", 0 }, { "hollow", 0 },
+	{ "hwy", S_ | A_ }, { "inlet", 0 }, { "island", 0 }, { "islands", 0 }, { "isle", 0 },
+	{ "jct", S_ | A_ }, { "junction", S_ }, { "junctions", 0 }, { "key", 0 }, { "keys", 0 },
+	{ "knoll", 0 }, { "knolls", 0 }, { "lake", 0 }, { "lakes", 0 }, { "land", 0 },
+	{ "landing", 0 }, { "lane", S_ }, { "light", 0 }, { "lights", 0 }, { "ln", S_ | A_ },
+	{ "loaf", 0 }, { "lock", 0 }, { "locks", 0 }, { "lodge", 0 }, { "loop", 0 }, { "mall", 0 },
+	{ "manor", 0 }, { "manors", 0 }, { "meadow", 0 }, { "meadows", 0 }, { "mews", S_ },
+	{ "mill", 0 }, { "mills", 0 }, { "mission", 0 }, { "motorway", S_ }, { "mount", 0 },
+	{ "mountain", 0 }, { "mountains", 0 }, { "neck", 0 }, { "orchard", 0 }, { "oval", 0 }, { "overpass", 0 },
+	{ "parade", S_ }, { "park", 0 }, { "parks", 0 }, { "parkway", S_ }, { "pass", 0 },
+	{ "passage", 0 }, { "path", 0 }, { "pike", 0 }, { "pine", 0 }, { "pines", 0 },
+	{ "pkwy", S_ | A_ }, { "pl", S_ | A_ }, { "place", S_ }, { "plain", 0 }, { "plains", 0 },
+	{ "plaza", S_ }, { "point", 0 }, { "points", 0 }, { "port", 0 }, { "ports", 0 },
+	{ "prairie", 0 }, { "promenade", 0 }, { "quay", 0 }, { "radial", 0 }, { "ramp", 0 },
+	{ "ranch", 0 }, { "rapid", 0 }, { "rapids", 0 }, { "rd", S_ | A_ }, { "rest", 0 },
+	{ "ridge", 0 }, { "ridges", 0 }, { "rise", 0 }, { "river", 0 }, { "road", S_ },
+	{ "roads", 0 }, { "route", 0 }, { "row", 0 }, { "run", 0 }, { "shoal", 0 },
+	{ "shoals", 0 }, { "shore", 0 }, { "shores", 0 }, { "skyway", 0 }, { "spring", 0 },
+	{ "springs", 0 }, { "spur", 0 }, { "sq", S_ | A_ }, { "square", S_ }, { "squares", 0 },
+	{ "st", S_ | A_ }, { "station", 0 }, { "str", S_ | A_ }, { "stravenue", S_ },
+	{ "stream", 0 }, { "street", S_ }, { "streets", 0 }, { "summit", 0 }, { "ter", S_ | A_ },
+	{ "terrace", S_ }, { "throughway", 0 }, { "trace", 0 }, { "track", 0 }, { "trafficway", 0 },
+	{ "trail", 0 }, { "trl", A_ }, { "tunnel", 0 }, { "turnpike", S_ }, { "underpass", 0 },
+	{ "union", 0 }, { "unions", 0 }, { "vale", 0 }, { "valley", 0 }, { "valleys", 0 },
+	{ "viaduct", 0 }, { "view", 0 }, { "views", 0 }, { "village", 0 }, { "villages", 0 },
+	{ "ville", 0 }, { "vista", 0 }, { "walk", 0 }, { "walks", 0 }, { "wall", 0 }, { "way", 0 },
+	{ "ways", 0 }, { "well", 0 }, { "wells", 0 }, { "wharf", 0 }, { "wynd", 0 },
+};
+#undef S_
+#undef A_
+
+/* Where a unit follows a street or comes before the number: Apt. 4, Suite 210, Flat 3. */
+static const char *const pii_unit_words[] = {
+	"apartment", "apt", "bldg", "building", "fl", "flat", "floor", "no", "rm", "room", "ste",
+	"suite", "unit",
+};
+
+/* US states and territories (with the military AA, AE, AP), Canadian provinces, Australian
+ * states: what comes before a ZIP or postcode. */
+static const char *const pii_region_codes[] = {
+	"AA", "AB", "ACT", "AE", "AK", "AL", "AP", "AR", "AS", "AZ", "BC", "CA", "CO", "CT", "DC",
+	"DE", "FL", "GA", "GU", "HI", "IA", "ID", "IL", "IN", "KS", "KY", "LA", "MA", "MB", "MD",
+	"ME", "MI", "MN", "MO", "MP", "MS", "MT", "NB", "NC", "ND", "NE", "NH", "NJ", "NL", "NM",
+	"NS", "NSW", "NT", "NU", "NV", "NY", "OH", "OK", "ON", "OR", "PA", "PE", "PR", "QC", "QLD",
+	"RI", "SA", "SC", "SD", "SK", "TAS", "TN", "TX", "UT", "VA", "VI", "VIC", "VT", "WA", "WI",
+	"WV", "WY", "YT",
+};
+
+static int
+pii_cmp_street(const void *a, const void *b)
+{
+	return strcmp(a, ((const struct pii_street_type *)b)->w);
+}
+
+/* The flags of a street type (folded word), -1 when it is none. */
+static int
+pii_street_type(const char *w)
+{
+	const struct pii_street_type *t = bsearch(w, pii_street_types,
+	    sizeof(pii_street_types) / sizeof(pii_street_types[0]), sizeof(pii_street_types[0]),
+	    pii_cmp_street);
+
+	return t != NULL ? t->f : -1;
+}
+
+/* Skips up to max spaces, tabs or no-break spaces from k. */
+static size_t
+pii_sp(const struct pii_scan *sc, size_t k, int max)
+{
+	for (int n = 0; n < max && k < sc->len; n++) {
+		if (sc->s[k] == ' ' || sc->s[k] == '\t')
+			k++;
+		else if (k + 1 < sc->len && sc->s[k] == 0xc2 && sc->s[k + 1] == 0xa0)
+			k += 2;
+		else
+			break;
+	}
+	return k;
+}
+
+/* 1 when no letter or digit starts at k. */
+static int
+pii_word_ends(const struct pii_scan *sc, size_t k)
+{
+	size_t n;
+
+	return !pii_word_cp(pii_cp_at(sc, k, &n));
+}
+
+struct pii_aword {
+	size_t start, end;
+	int cap, lower, ordinal;
+	char f[PII_WORD_MAX + 8];       /* folded; "" for an ordinal */
+};
+
+/* A word of an address at k: letters with inner - ' ’, or an ordinal (5th, 21st). */
+static int
+pii_aword_read(const struct pii_scan *sc, size_t k, struct pii_aword *w)
+{
+	size_t n, j = k;
+	long cp;
+
+	memset(w, 0, sizeof(*w));
+	w->start = k;
+	w->lower = 1;
+	if (k < sc->len && pii_digit(sc->s[k])) {
+		while (j < sc->len && pii_digit(sc->s[j]) && j - k < 3)
+			j++;
+		if (j + 2 > sc->len || !pii_word_ends(sc, j + 2))
+			return 0;
+		if (strncasecmp((const char *)sc->s + j, "st", 2) != 0 &&
+		    strncasecmp((const char *)sc->s + j, "nd", 2) != 0 &&
+		    strncasecmp((const char *)sc->s + j, "rd", 2) != 0 &&
+		    strncasecmp((const char *)sc->s + j, "th", 2) != 0)
+			return 0;
+		w->end = j + 2;
+		w->ordinal = 1;
+		w->lower = w->cap = 1;  /* fits either way of writing */
+		return 1;
+	}
+	cp = pii_cp_at(sc, j, &n);
+	if (cp < 0 || !pii_letter_cp(cp))
+		return 0;
+	w->cap = pii_upper_cp(cp);
+	for (;;) {
+		cp = pii_cp_at(sc, j, &n);
+		if (cp >= 0 && pii_letter_cp(cp)) {
+			if (pii_upper_cp(cp))
+				w->lower = 0;
+			j += n;
+			if (j - k > PII_WORD_MAX)
+				return 0;
+			continue;
+		}
+		if (cp == '-' || cp == '\'' || cp == 0x2019) {
+			size_t m;
+			long nx = pii_cp_at(sc, j + n, &m);
+
+			if (nx >= 0 && pii_letter_cp(nx)) {
+				j += n;
+				continue;
+			}
+		}
+		break;
+	}
+	if (j < sc->len && pii_digit(sc->s[j]))
+		return 0;
+	w->end = j;
+	if (pii_fold_word((const char *)sc->s + k, j - k, w->f, sizeof(w->f)) < 0)
+		w->f[0] = '\0';         /* hyphenated: never a street type nor a stop word */
+	return 1;
+}
+
+/* A word written as the address is: capitalised (or all capitals), or all lower case. */
+static int
+pii_aword_case_ok(const struct pii_aword *w, int lower)
+{
+	return lower ? w->lower : w->cap;
+}
+
+static int
+pii_aword_stop(const struct pii_aword *w)
+{
+	return w->f[0] != '\0' && (analyze_is_stop("en", w->f) || analyze_is_stop("fr", w->f));
+}
+
+static int
+pii_cmp_sorted(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+pii_in_sorted(const char *w, const char *const *list, size_t n)
+{
+	return bsearch(&w, list, n, sizeof(*list), pii_cmp_sorted) != NULL;
+}
+
+/* Letters a..z / A..Z from k, exactly n of them, in the case the address uses. */
+static int
+pii_letters_at(const struct pii_scan *sc, size_t k, size_t n, int lower)
+{
+	for (size_t j = k; j < k + n; j++) {
+		unsigned char c = j < sc->len ? sc->s[j] : 0;
+
+		if (!((c >= 'A' && c <= 'Z') || (lower && c >= 'a' && c <= 'z')))
+			return 0;
+	}
+	return 1;
+}
+
+static size_t
+pii_digits_at(const struct pii_scan *sc, size_t k)
+{
+	size_t j = k;
+
+	while (j < sc->len && pii_digit(sc->s[j]) && j - k < 8)
+		j++;
+	return j - k;
+}
+
+/* A UK postcode (SW1A 1AA, LS6 2AB, M1 1AE) or a Canadian one (K1N 8S7) at k: its end, or 0. */
+static size_t
+pii_postcode_at(const struct pii_scan *sc, size_t k, int lower)
+{
+	size_t j = k, a = 0;
+
+	while (j < sc->len && a < 2 && pii_letters_at(sc, j, 1, lower)) {
+		j++;
+		a++;
+	}
+	if (a == 0 || pii_digits_at(sc, j) == 0)
+		return 0;
+	if (a == 1 && pii_digits_at(sc, j) == 1 && pii_letters_at(sc, j + 1, 1, lower)) {
+		/* Canadian: A9A 9A9 */
+		size_t q = pii_sp(sc, j + 2, 1);
+
+		if (pii_digits_at(sc, q) >= 1 && pii_letters_at(sc, q + 1, 1, lower) &&
+		    pii_digits_at(sc, q + 2) == 1 && pii_word_ends(sc, q + 3))
+			return q + 3;
+	}
+	j++;                                    /* the district's first digit */
+	if (j < sc->len && (pii_digit(sc->s[j]) || pii_letters_at(sc, j, 1, lower)) &&
+	    !(j + 1 < sc->len && pii_digit(sc->s[j + 1])))
+		j++;                            /* SW1A, EC2M, M11 */
+	j = pii_sp(sc, j, 1);
+	if (pii_digits_at(sc, j) != 1 || !pii_letters_at(sc, j + 1, 2, lower) ||
+	    !pii_word_ends(sc, j + 3))
+		return 0;
+	return j + 3;
+}
+
+/* A region code then a ZIP (12345, 12345-6789) or postcode at k, or a postcode alone, or a
+ * ZIP alone: the end, or 0. */
+static size_t
+pii_region_zip_at(const struct pii_scan *sc, size_t k, int lower)
+{
+	size_t j, e, d;
+	char rc[4];
+
+	if ((e = pii_postcode_at(sc, k, lower)) != 0)
+		return e;
+	if ((d = pii_digits_at(sc, k)) == 4 || d == 5) {
+		e = k + d;
+		if (d == 5 && e + 5 <= sc->len && sc->s[e] == '-' && pii_digits_at(sc, e + 1) == 4)
+			e += 5;
+		return pii_word_ends(sc, e) && !(e < sc->len && (sc->s[e] == '.' || sc->s[e] == ',') &&
+		    e + 1 < sc->len && pii_digit(sc->s[e + 1])) ? e : 0;
+	}
+	for (size_t n = 3; n >= 2; n--) {
+		if (!pii_letters_at(sc, k, n, lower) || !pii_word_ends(sc, k + n))
+			continue;
+		for (size_t q = 0; q < n; q++)
+			rc[q] = (char)(sc->s[k + q] & ~0x20);
+		rc[n] = '\0';
+		if (!pii_in_sorted(rc, pii_region_codes,
+		    sizeof(pii_region_codes) / sizeof(pii_region_codes[0])))
+			return 0;
+		j = pii_sp(sc, k + n, 3);
+		if (j == k + n)
+			return 0;
+		if ((e = pii_postcode_at(sc, j, lower)) != 0)
+			return e;
+		if ((d = pii_digits_at(sc, j)) != 4 && d != 5)
+			return 0;
+		e = j + d;
+		if (d == 5 && e + 5 <= sc->len && sc->s[e] == '-' && pii_digits_at(sc, e + 1) == 4)
+			e += 5;
+		return pii_word_ends(sc, e) ? e : 0;
+	}
+	return 0;
+}
+
+/* The town and what follows it after a street: ", Springfield, IL 62704", "\nLeeds LS6 2AB".
+ * The end, or 0 when no region, ZIP or postcode closes it. */
+static size_t
+pii_locality_at(const struct pii_scan *sc, size_t k, int lower)
+{
+	struct pii_aword w;
+	size_t j = k;
+	int words = 0;
+
+	if (j < sc->len && sc->s[j] == ',')
+		j++;
+	j = pii_sp(sc, j, 3);
+	if (j < sc->len && sc->s[j] == '\n')
+		j = pii_sp(sc, j + 1, 3);
+	if (j == k)
+		return 0;
+	while (words < 3 && pii_aword_read(sc, j, &w) && !w.ordinal &&
+	    pii_aword_case_ok(&w, lower) && !pii_aword_stop(&w)) {
+		size_t e, q = w.end;
+
+		words++;
+		if (q < sc->len && sc->s[q] == ',')
+			q++;
+		e = pii_sp(sc, q, 3);
+		if (e > q && (e = pii_region_zip_at(sc, e, lower)) != 0)
+			return e;
+		if (q != w.end || pii_sp(sc, w.end, 1) == w.end)
+			break;                  /* a comma, or no space: no more town words */
+		j = pii_sp(sc, w.end, 1);
+	}
+	return 0;
+}
+
+/* A unit before the number ("Flat 4, ", "Apt. 185, ", "Suite 2 "): where it starts, or i. */
+static size_t
+pii_unit_before(const struct pii_scan *sc, size_t i)
+{
+	size_t k = i, e, m;
+	long cp;
+	char f[PII_WORD_MAX + 8];
+
+	while (k > 0 && (sc->s[k - 1] == ' ' || sc->s[k - 1] == ','))
+		k--;
+	if (k == i || i - k > 3)
+		return i;
+	e = k;
+	while (k > 0 && pii_ascii_alnum(sc->s[k - 1]) && e - k <= 6)
+		k--;
+	if (e == k || e - k > 6 || (e - k > 1 && pii_digits_at(sc, k) == 0))
+		return i;           /* 4, 12B; a longer word without a digit is no unit */
+	if (k > 0 && sc->s[k - 1] == '#')
+		return k - 1;
+	while (k > 0 && (sc->s[k - 1] == ' ' || sc->s[k - 1] == '.'))
+		k--;
+	e = k;
+	while (k > 0 && (cp = pii_cp_before(sc, k, &m)) >= 0 && pii_letter_cp(cp))
+		k -= m;
+	if (e == k || pii_fold_word((const char *)sc->s + k, e - k, f, sizeof(f)) < 0 ||
+	    !pii_in_sorted(f, pii_unit_words, sizeof(pii_unit_words) / sizeof(pii_unit_words[0])) ||
+	    !pii_person_start_ok(sc, k))
+		return i;
+	return k;
+}
+
+/* After a street type: a unit (", Apt. 4", " Suite 210", " #12"): its end, or k. */
+static size_t
+pii_unit_after(const struct pii_scan *sc, size_t k, int lower)
+{
+	struct pii_aword w;
+	size_t j = k, q;
+
+	if (j < sc->len && sc->s[j] == ',')
+		j++;
+	j = pii_sp(sc, j, 3);
+	if (j == k)
+		return k;
+	if (j < sc->len && sc->s[j] == '#') {
+		q = j + 1;
+	} else {
+		if (!pii_aword_read(sc, j, &w) || w.ordinal || !pii_aword_case_ok(&w, lower) ||
+		    !pii_in_sorted(w.f, pii_unit_words,
+		    sizeof(pii_unit_words) / sizeof(pii_unit_words[0])))
+			return k;
+		q = w.end;
+		if (q < sc->len && sc->s[q] == '.')
+			q++;
+		q = pii_sp(sc, q, 2);
+		if (q < sc->len && sc->s[q] == '#')
+			q++;
+	}
+	/* The unit itself: digits with at most one letter (4, 12B, B), at most 6 characters. */
+	j = q;
+	while (j < sc->len && pii_ascii_alnum(sc->s[j]) && j - q < 7)
+		j++;
+	if (j == q || j - q > 6 || !pii_word_ends(sc, j) || (pii_digits_at(sc, q) == 0 && j - q > 1))
+		return k;
+	return j;
+}
+
+/*
+ * "4127 Maple Grove Suite 12, Springfield, IL 62704": a house number (from i to hn_end),
+ * one to four name words, a street type, then maybe a unit and a town closed by a region,
+ * ZIP or postcode; a unit may come first ("Flat 4, 19 Kingsley Close"). Written capitalised or
+ * all in lower case; the lower-case form scores lower (prose has "3 red road bikes").
+ */
+static void
+pii_address_en(struct pii_scan *sc, size_t i, size_t hn_end)
+{
+	struct pii_aword w[6];
+	size_t k = hn_end, end = 0, e, start;
+	int nw = 0, type = -1, lower, strong = 0, extra = 0;
+	size_t n;
+	long p = pii_cp_before(sc, i, &n);
+
+	if (p == '$' || p == 0xa3 || p == 0x20ac)
+		return;                                 /* $5, £5, €5 */
+	if (k < sc->len && ((sc->s[k] | 0x20) >= 'a' && (sc->s[k] | 0x20) <= 'z') &&
+	    pii_word_ends(sc, k + 1))
+		k++;                                    /* 221B */
+	if ((k = pii_sp(sc, k, 3)) == hn_end)
+		return;
+	/* Up to six words one space apart; the last street type after 1..4 name words ends the
+	 * street ("Park Avenue", "Hill Park Road"). */
+	for (size_t j = k; nw < 6 && pii_aword_read(sc, j, &w[nw]); nw++) {
+		size_t q = pii_sp(sc, w[nw].end, 1);
+
+		if (q == w[nw].end) {
+			nw++;
+			break;
+		}
+		j = q;
+	}
+	if (nw < 2)
+		return;
+	lower = w[w[0].ordinal].lower;
+	for (int t = 1; t < nw && t <= 4; t++) {
+		const struct pii_aword *x = &w[t - 1];
+		int f;
+
+		/* Name words: capitalised like the rest, no stop word (a lone N, S, E, W is a
+		 * direction). */
+		if (!pii_aword_case_ok(x, lower) || (pii_aword_stop(x) &&
+		    !(x->end - x->start == 1 && strchr("NSEW", sc->s[x->start]) != NULL)))
+			break;
+		if (w[t].ordinal || !pii_aword_case_ok(&w[t], lower) ||
+		    (f = pii_street_type(w[t].f)) < 0)
+			continue;
+		type = t;
+		strong = f & PII_ST_STRONG;
+		end = w[t].end;
+		if ((f & PII_ST_ABBR) && end < sc->len && sc->s[end] == '.')
+			end++;
+	}
+	if (type < 0)
+		return;
+	/* A direction after the type (NW, SE). */
+	if (!lower && (e = pii_sp(sc, end, 1)) > end && pii_letters_at(sc, e, 1, 0)) {
+		size_t d = pii_letters_at(sc, e + 1, 1, 0) ? 2 : 1;
+
+		if (pii_word_ends(sc, e + d) && strchr("NSEW", sc->s[e]) != NULL &&
+		    (d == 1 || strchr("EW", sc->s[e + 1]) != NULL))
+			end = e + d;
+	}
+	if ((e = pii_unit_after(sc, end, lower)) != end) {
+		end = e;
+		extra = 1;
+	}
+	if ((e = pii_locality_at(sc, end, lower)) != 0) {
+		end = e;
+		extra = 1;
+	}
+	if ((start = pii_unit_before(sc, i)) != i)
+		extra = 1;
+	if (lower)
+		pii_add(sc, PII_STREET_ADDRESS, start, end, (strong ? 0.45 : 0.3) + (extra ? 0.2 : 0));
+	else
+		pii_add(sc, PII_STREET_ADDRESS, start, end, extra ? 0.8 : 0.6);
+}
+
+/* "PO Box 4410, Dayton, OH 45401": i is the box number. */
+static void
+pii_po_box(struct pii_scan *sc, size_t i, const struct pii_num *nr)
+{
+	size_t k = i, e, b;
+
+	while (k > 0 && sc->s[k - 1] == ' ')
+		k--;
+	if (k == i || k < 6 || strncasecmp((const char *)sc->s + k - 3, "box", 3) != 0)
+		return;
+	b = k - 3;
+	k = b;
+	while (k > 0 && (sc->s[k - 1] == ' ' || sc->s[k - 1] == '.'))
+		k--;
+	if (k >= 2 && strncasecmp((const char *)sc->s + k - 2, "po", 2) == 0)
+		k -= 2;
+	else if (k >= 3 && strncasecmp((const char *)sc->s + k - 3, "p.o", 3) == 0)
+		k -= 3;
+	else if (k >= 11 && strncasecmp((const char *)sc->s + k - 11, "post office", 11) == 0)
+		k -= 11;
+	else
+		return;
+	if (k == b || !pii_person_start_ok(sc, k) || nr->ng != 1 || !pii_end_ok(sc, nr->end))
+		return;
+	e = pii_locality_at(sc, nr->end, sc->s[k] == 'p');
+	pii_add(sc, PII_STREET_ADDRESS, k, e != 0 ? e : nr->end, e != 0 ? 0.8 : 0.6);
+}
+
+/* "Fort Willis, TX 75001" without a street: i is the ZIP, after a comma, a region code and
+ * one to three capitalised town words. */
+static void
+pii_town_zip(struct pii_scan *sc, size_t i, const struct pii_num *nr)
+{
+	size_t k = i, e, m, start = 0;
+	char rc[3];
+	int words = 0;
+	long cp;
+
+	if (!(nr->ng == 1 && nr->gl[0] == 5) &&
+	    !(nr->ng == 2 && nr->gl[0] == 5 && nr->gl[1] == 4 && nr->sep == '-'))
+		return;
+	if (!pii_end_ok(sc, nr->end) || k < 6 || sc->s[k - 1] != ' ')
+		return;
+	k--;
+	if (!pii_letters_at(sc, k - 2, 2, 0) || (k > 2 && pii_word_cp(pii_cp_before(sc, k - 2, &m))))
+		return;
+	rc[0] = (char)sc->s[k - 2];
+	rc[1] = (char)sc->s[k - 1];
+	rc[2] = '\0';
+	if (!pii_in_sorted(rc, pii_region_codes,
+	    sizeof(pii_region_codes) / sizeof(pii_region_codes[0])))
+		return;
+	k -= 2;
+	if (k < 3 || sc->s[k - 1] != ' ' || sc->s[k - 2] != ',')
+		return;
+	k -= 2;
+	while (words < 3 && k > 0) {
+		struct pii_aword w;
+		size_t ws = k;
+
+		while (ws > 0 && (cp = pii_cp_before(sc, ws, &m)) >= 0 &&
+		    (pii_letter_cp(cp) || cp == '-'))
+			ws -= m;
+		if (ws == k || !pii_aword_read(sc, ws, &w) || w.end != k || !w.cap || w.lower ||
+		    w.end - w.start < 2 || pii_aword_stop(&w) || !pii_person_start_ok(sc, ws))
+			break;
+		/* Title case: a capital then small letters (not a code such as GB). */
+		if (!pii_upper_cp(pii_cp_at(sc, ws, &m)) ||
+		    pii_upper_cp(pii_cp_at(sc, ws + m, &m)))
+			break;
+		start = ws;
+		words++;
+		if (ws < 2 || sc->s[ws - 1] != ' ')
+			break;
+		k = ws - 1;
+	}
+	if (words == 0)
+		return;
+	e = nr->end;
+	pii_add(sc, PII_STREET_ADDRESS, start, e, 0.6);
+}
+
 static void
 pii_numbers(struct pii_scan *sc, size_t i)
 {
@@ -583,8 +1157,23 @@ pii_numbers(struct pii_scan *sc, size_t i)
 
 		if ((ov = pii_match(sc, RX_ADDR_FR, i)) != NULL && pii_end_ok(sc, ov[1]))
 			pii_add(sc, PII_STREET_ADDRESS, i, ov[1], pii_group(ov, 1) ? 0.75 : 0.6);
-		if ((ov = pii_match(sc, RX_ADDR_EN, i)) != NULL && pii_end_ok(sc, ov[1]))
+		if (sc->en)
+			pii_address_en(sc, i, nr->end);
+		else if ((ov = pii_match(sc, RX_ADDR_EN, i)) != NULL && pii_end_ok(sc, ov[1]))
 			pii_add(sc, PII_STREET_ADDRESS, i, ov[1], 0.6);
+	}
+	if (sc->en && nr->ng == 2 && nr->sep == ' ' && nr->gl[0] <= 5 && nr->gl[1] <= 5 &&
+	    (sc->want & (1u << PII_STREET_ADDRESS))) {
+		/* "350 5th Avenue": the second group is an ordinal; "23 8 Mill Road": a flat
+		 * number, then the house number. */
+		if (next >= 'a' && next <= 'z')
+			pii_address_en(sc, i, i + nr->gl[0]);
+		else if (next == ' ')
+			pii_address_en(sc, i, nr->end);
+	}
+	if (sc->en && (sc->want & (1u << PII_STREET_ADDRESS)) && i > 0 && sc->s[i - 1] == ' ') {
+		pii_po_box(sc, i, nr);
+		pii_town_zip(sc, i, nr);
 	}
 	if (strchr("123478", span[0]) != NULL && (nr->nd >= 13 || next == 'A' || next == 'B')) {
 		PCRE2_SIZE *ov = pii_match(sc, RX_NIR, i);
@@ -1283,9 +1872,10 @@ static const char *const ctx_date_neg[] = { "build", "release", "v", "ver", "ver
 static const char *const ctx_date[] = {
 	"anniversaire", "birth", "birthday", "born", "dob", "naissance", "ne", "nee" };
 static const char *const ctx_addr[] = {
-	"address", "adresse", "delivery", "demeurant", "domicile", "domicilie", "domiciliee",
-	"habite", "live", "lives", "living", "livraison", "postal", "postale", "reside", "resident",
-	"residing", "shipping" };
+	"address", "adresse", "deliver", "delivered", "delivery", "demeurant", "domicile",
+	"domicilie", "domiciliee", "habite", "live", "lives", "living", "livraison", "located",
+	"mailing", "moved", "parcel", "postal", "postale", "reside", "resident", "residing", "send",
+	"sent", "ship", "shipped", "shipping" };
 static const char *const ctx_person[] = {
 	"agent", "appelle", "bonjour", "cher", "chere", "client", "cliente", "conseiller",
 	"conseillere", "contact", "cordialement", "dear", "dr", "employe", "employee", "hello", "hi",

@@ -275,6 +275,52 @@ test_addresses(void **state)
 	EXPECT_NO("J'ai 3 enfants et 12 rue ... oubliée", "fr", PII_STREET_ADDRESS);
 }
 
+/* English postal addresses as US, UK, Canadian and Australian mail writes them; my own
+ * sentences, none from the benchmark's sets. */
+static void
+test_addresses_en(void **state)
+{
+	(void)state;
+	EXPECT("Send the contract to 4127 Maple Grove Suite 12, Springfield, IL 62704.", "en",
+	    PII_STREET_ADDRESS, "4127 Maple Grove Suite 12, Springfield, IL 62704");
+	EXPECT("Billing address:\n78 Old Mill Road Apt. 3\nNorth Carlton, OR 97111-2040\nThanks",
+	    "en", PII_STREET_ADDRESS, "78 Old Mill Road Apt. 3\nNorth Carlton, OR 97111-2040");
+	EXPECT("Our store at 3402 E Elm Street opens at nine.", "en", PII_STREET_ADDRESS,
+	    "3402 E Elm Street");
+	EXPECT("Visit us at 350 5th Avenue, New York, NY 10118.", "en", PII_STREET_ADDRESS,
+	    "350 5th Avenue, New York, NY 10118");
+	EXPECT("Flat 4, 19 Kingsley Close, Leeds LS6 2AB is the new one.", "en",
+	    PII_STREET_ADDRESS, "Flat 4, 19 Kingsley Close, Leeds LS6 2AB");
+	EXPECT("It went to 88 Rideau Crescent, Ottawa ON K1N 8S7 last week.", "en",
+	    PII_STREET_ADDRESS, "88 Rideau Crescent, Ottawa ON K1N 8S7");
+	EXPECT("Unit 5, 22 Banksia Parade, Bendigo VIC 3550", "en", PII_STREET_ADDRESS,
+	    "Unit 5, 22 Banksia Parade, Bendigo VIC 3550");
+	EXPECT("The depot is 9021 Hollis Junction, not the old one.", "en", PII_STREET_ADDRESS,
+	    "9021 Hollis Junction");
+	EXPECT("Write to PO Box 4410, Dayton, OH 45401 instead.", "en", PII_STREET_ADDRESS,
+	    "PO Box 4410, Dayton, OH 45401");
+	EXPECT("Mail now goes to Fort Willis, TX 75001-3321 only.", "en", PII_STREET_ADDRESS,
+	    "Fort Willis, TX 75001-3321");
+	/* Lower case: with a unit, or with a cue such as "live", "address", "ship". */
+	EXPECT("send it to 905 cedar lane suite 210 please", "en", PII_STREET_ADDRESS,
+	    "905 cedar lane suite 210");
+	EXPECT("i live at 12 harbour view road since may", "en", PII_STREET_ADDRESS,
+	    "12 harbour view road");
+	EXPECT("my address is 7 wren close, bristol bs8 1tq", "en", PII_STREET_ADDRESS,
+	    "7 wren close, bristol bs8 1tq");
+	/* Hard negatives: numbers before capitalised words or street-type words that are not
+	 * addresses. */
+	EXPECT_NO("The Version 2 Road map ships in 2024.", "en", PII_STREET_ADDRESS);
+	EXPECT_NO("We walked 5 miles down the road to the lake.", "en", PII_STREET_ADDRESS);
+	EXPECT_NO("I bought 3 red road bikes and 2 park passes.", "en", PII_STREET_ADDRESS);
+	EXPECT_NO("Order 12345 ships to the main office.", "en", PII_STREET_ADDRESS);
+	EXPECT_NO("Chapter 7 Park Rangers explains the rules.", "en", PII_STREET_ADDRESS);
+	EXPECT_NONE("Meeting at 10:30 in Room 4, then lunch at 12:15 for $45.99.", "en");
+	EXPECT_NO("We have 3 great views of the valley.", "en", PII_STREET_ADDRESS);
+	EXPECT_NO("Model X200 Pro Max ships with 256 GB, NY 10001 is not an address alone.",
+	    "en", PII_STREET_ADDRESS);
+}
+
 static void
 test_persons(void **state)
 {
@@ -459,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_ip_url),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_addresses_en),
 		cmocka_unit_test(test_persons),
 		cmocka_unit_test(test_context_and_threshold),
 		cmocka_unit_test(test_overlaps_and_filter),
