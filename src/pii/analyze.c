@@ -561,6 +561,8 @@ pii_phone_national(struct pii_scan *sc, size_t i, const struct pii_num *nr)
 /* ---- English postal addresses ---- */
 
 static int pii_person_start_ok(const struct pii_scan *sc, size_t i);
+static int pii_words_before(const struct pii_scan *sc, size_t i, int max, size_t bytes,
+    char out[][PII_WORD_MAX + 8]);
 
 /*
  * Street types written after the street name: USPS Publication 28's suffixes and standard
@@ -1050,6 +1052,190 @@ pii_address_en(struct pii_scan *sc, size_t i, size_t hn_end)
 		pii_add(sc, PII_STREET_ADDRESS, start, end, extra ? 0.8 : 0.6);
 }
 
+/* Street names written before the number in continental Europe: the endings of one-word
+ * names (Lindenstraße, Keizersgracht, Mannerheimintie, Drottninggatan), folded. */
+static const char *const pii_eu_street_ends[] = {
+	"allee", "damm", "gade", "gasse", "gata", "gatan", "gaten", "gracht", "kade", "katu",
+	"kuja", "laan", "plads", "platz", "plein", "polku", "singel", "str", "straat", "strasse",
+	"tie", "torget", "ufer", "utca", "vagen", "vegen", "veien", "vej", "weg",
+};
+/* English words with those endings. */
+static const char *const pii_eu_not_streets[] = { "brigade", "necktie", "renegade" };
+/* The words that come first (Via Roma, Calle Mayor, Rua Augusta, Ulica Długa), folded. */
+static const char *const pii_eu_street_firsts[] = {
+	"avenida", "avda", "calle", "carrer", "corso", "largo", "paseo", "passeig", "piazza",
+	"piazzale", "plaza", "praca", "rambla", "rua", "travessa", "ul", "ulica", "via", "viale",
+	"vicolo",
+};
+static const char *const pii_eu_particles[] = {
+	"da", "das", "de", "degli", "dei", "del", "della", "delle", "di", "do", "dos", "la", "las",
+	"los", "y",
+};
+
+#define PII_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The word ending at e (letters, inner - ' ’), in w; 0 when there is none. */
+static int
+pii_aword_before(const struct pii_scan *sc, size_t e, struct pii_aword *w)
+{
+	size_t k = e, m;
+	long cp;
+
+	while (k > 0 && (cp = pii_cp_before(sc, k, &m)) >= 0) {
+		size_t m2;
+
+		if (!pii_letter_cp(cp) && !((cp == '-' || cp == '\'') && k > 1 &&
+		    pii_letter_cp(pii_cp_before(sc, k - 1, &m2))))
+			break;
+		k -= m;
+	}
+	if (k == e || e - k > PII_WORD_MAX || !pii_aword_read(sc, k, w) || w->end != e)
+		return 0;
+	return 1;
+}
+
+/* ", 10969 Berlin", "\n1017 AB Amsterdam", or a town and ZIP after a street written the
+ * European way: the end, or 0. */
+static size_t
+pii_eu_locality_at(const struct pii_scan *sc, size_t k, int lower)
+{
+	struct pii_aword w;
+	size_t j = k, d, e;
+	int words = 0;
+
+	if (j < sc->len && sc->s[j] == ',')
+		j++;
+	j = pii_sp(sc, j, 3);
+	if (j < sc->len && sc->s[j] == '\n')
+		j = pii_sp(sc, j + 1, 3);
+	if (j == k || ((d = pii_digits_at(sc, j)) != 4 && d != 5))
+		return pii_locality_at(sc, k, lower);
+	e = pii_sp(sc, j + d, 1);
+	if (e == j + d)
+		return 0;
+	if (d == 4 && pii_letters_at(sc, e, 2, lower) && pii_word_ends(sc, e + 2))
+		e = pii_sp(sc, e + 2, 1);               /* Dutch 1017 AB */
+	for (j = 0; words < 3 && pii_aword_read(sc, e, &w) && !w.ordinal &&
+	    pii_aword_case_ok(&w, lower) && !pii_aword_stop(&w); words++) {
+		j = w.end;
+		if ((e = pii_sp(sc, w.end, 1)) == w.end)
+			break;
+	}
+	return j;
+}
+
+/*
+ * "Lindenstraße 14, 10969 Berlin", "Via Garibaldi 22": a street name then the number (i, up
+ * to hn_end), as most of continental Europe writes it; in English text, where travellers and
+ * customers quote foreign addresses.
+ */
+static void
+pii_address_eu(struct pii_scan *sc, size_t i, size_t hn_end)
+{
+	struct pii_aword w[4];
+	size_t k = i, start = 0, end = hn_end, e;
+	int nw = 0, lower;
+
+	if (k < 2 || sc->s[k - 1] != ' ')
+		return;
+	k--;
+	if (sc->s[k - 1] == '.' || sc->s[k - 1] == ',')
+		k--;
+	while (nw < 4 && pii_aword_before(sc, k, &w[nw])) {
+		k = w[nw++].start;
+		if (k < 2 || sc->s[k - 1] != ' ')
+			break;
+		k--;
+	}
+	if (nw == 0 || !pii_person_start_ok(sc, w[nw - 1].start))
+		return;
+	lower = w[0].lower;
+	if (w[0].f[0] != '\0' && !pii_in_sorted(w[0].f, pii_eu_not_streets,
+	    PII_NELEM(pii_eu_not_streets)) && pii_aword_case_ok(&w[0], lower)) {
+		size_t fl = strlen(w[0].f);
+
+		for (size_t t = 0; t < PII_NELEM(pii_eu_street_ends); t++) {
+			size_t sl = strlen(pii_eu_street_ends[t]);
+
+			if (fl >= sl + 3 && strcmp(w[0].f + fl - sl, pii_eu_street_ends[t]) == 0) {
+				start = w[0].start;
+				break;
+			}
+		}
+	}
+	/* Via Roma, Calle de Alcalá: capitalised only (lower-case "via" is an English word). */
+	for (int t = 1; start == 0 && t < nw && w[0].cap && !w[0].lower; t++) {
+		if (pii_in_sorted(w[t].f, pii_eu_street_firsts, PII_NELEM(pii_eu_street_firsts))) {
+			if (w[t].cap)
+				start = w[t].start;
+			break;
+		}
+		if (pii_in_sorted(w[t].f, pii_eu_particles, PII_NELEM(pii_eu_particles)))
+			continue;
+		if (!w[t].cap || pii_aword_stop(&w[t]))
+			break;
+	}
+	if (start == 0)
+		return;
+	if (end < sc->len && ((sc->s[end] | 0x20) >= 'a' && (sc->s[end] | 0x20) <= 'z') &&
+	    pii_word_ends(sc, end + 1))
+		end++;                                  /* 3a, 12B */
+	if (!pii_end_ok(sc, end))
+		return;
+	if ((e = pii_eu_locality_at(sc, end, lower)) != 0)
+		end = e;
+	pii_add(sc, PII_STREET_ADDRESS, start, end, lower ? 0.45 : 0.6);
+}
+
+/* An address part alone: "Apt. 4B", "apartment 12" (Suite, Unit and Flat only with a cue:
+ * "Office Suite 2019", "Unit 3 of the course"); a ZIP after "zip", "zip code", "postcode". */
+static void
+pii_address_part(struct pii_scan *sc, size_t i, const struct pii_num *nr)
+{
+	char w[3][PII_WORD_MAX + 8];
+	size_t k = i, e = nr->end, m;
+	int n;
+	long cp;
+
+	if (nr->ng == 1 && nr->gl[0] <= 5) {
+		char f[PII_WORD_MAX + 8];
+		size_t we;
+
+		if (e < sc->len && pii_ascii_alnum(sc->s[e]) && pii_word_ends(sc, e + 1) &&
+		    !pii_digit(sc->s[e]))
+			e++;                            /* 4B */
+		if (pii_end_ok(sc, e)) {
+			if (k > 0 && sc->s[k - 1] == '#')
+				k--;
+			while (k > 0 && (sc->s[k - 1] == ' ' || sc->s[k - 1] == '.') && i - k < 3)
+				k--;
+			we = k;
+			while (k > 0 && (cp = pii_cp_before(sc, k, &m)) >= 0 && pii_letter_cp(cp))
+				k -= m;
+			if (we > k && we < i && pii_fold_word((const char *)sc->s + k, we - k, f,
+			    sizeof(f)) > 0 && pii_person_start_ok(sc, k)) {
+				if (strcmp(f, "apt") == 0 || strcmp(f, "apartment") == 0)
+					pii_add(sc, PII_STREET_ADDRESS, k, e, 0.5);
+				else if (strcmp(f, "suite") == 0 || strcmp(f, "unit") == 0 ||
+				    strcmp(f, "flat") == 0)
+					pii_add(sc, PII_STREET_ADDRESS, k, e, 0.4);
+			}
+		}
+	}
+	if (!(nr->ng == 1 && nr->gl[0] == 5) &&
+	    !(nr->ng == 2 && nr->gl[0] == 5 && nr->gl[1] == 4 && nr->sep == '-'))
+		return;
+	if (!pii_end_ok(sc, nr->end))
+		return;
+	n = pii_words_before(sc, i, 3, 30, w);
+	for (int t = 0; t < n; t++)
+		if (strcmp(w[t], "zip") == 0 || strcmp(w[t], "zipcode") == 0 ||
+		    strcmp(w[t], "postcode") == 0 || strcmp(w[t], "postal") == 0) {
+			pii_add(sc, PII_STREET_ADDRESS, i, nr->end, 0.6);
+			return;
+		}
+}
+
 /* "PO Box 4410, Dayton, OH 45401": i is the box number. */
 static void
 pii_po_box(struct pii_scan *sc, size_t i, const struct pii_num *nr)
@@ -1172,8 +1358,11 @@ pii_numbers(struct pii_scan *sc, size_t i)
 			pii_address_en(sc, i, nr->end);
 	}
 	if (sc->en && (sc->want & (1u << PII_STREET_ADDRESS)) && i > 0 && sc->s[i - 1] == ' ') {
+		if (nr->gl[0] <= 4 && (nr->ng == 1 || nr->first_sep != ' '))
+			pii_address_eu(sc, i, i + nr->gl[0]);
 		pii_po_box(sc, i, nr);
 		pii_town_zip(sc, i, nr);
+		pii_address_part(sc, i, nr);
 	}
 	if (strchr("123478", span[0]) != NULL && (nr->nd >= 13 || next == 'A' || next == 'B')) {
 		PCRE2_SIZE *ov = pii_match(sc, RX_NIR, i);

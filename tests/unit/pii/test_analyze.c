@@ -308,6 +308,27 @@ test_addresses_en(void **state)
 	    "12 harbour view road");
 	EXPECT("my address is 7 wren close, bristol bs8 1tq", "en", PII_STREET_ADDRESS,
 	    "7 wren close, bristol bs8 1tq");
+	/* Continental Europe: the street name, then the number, then the postcode and town. */
+	EXPECT("She moved to Lindenstraße 14, 10969 Berlin last year.", "en", PII_STREET_ADDRESS,
+	    "Lindenstraße 14, 10969 Berlin");
+	EXPECT("Our Helsinki office is at Mannerheimintie 5.", "en", PII_STREET_ADDRESS,
+	    "Mannerheimintie 5");
+	EXPECT("Ship it to Via Garibaldi 22, 20121 Milano please.", "en", PII_STREET_ADDRESS,
+	    "Via Garibaldi 22, 20121 Milano");
+	EXPECT("We stayed at Calle de Alcalá 48 in May.", "en", PII_STREET_ADDRESS,
+	    "Calle de Alcalá 48");
+	EXPECT("the parcel went to keizersgracht 120 yesterday", "en", PII_STREET_ADDRESS,
+	    "keizersgracht 120");
+	/* Parts of an address on their own: a ZIP after "zip" or "postcode", an apartment. */
+	EXPECT("My zip code is 90210, thanks.", "en", PII_STREET_ADDRESS, "90210");
+	EXPECT("postcode 30301-1234 please", "en", PII_STREET_ADDRESS, "30301-1234");
+	EXPECT("I am in Apt. 4B until June.", "en", PII_STREET_ADDRESS, "Apt. 4B");
+	EXPECT("she moved into apartment 12 last week", "en", PII_STREET_ADDRESS, "apartment 12");
+	EXPECT_NO("Buy Office Suite 2019 or read Unit 3 of the course; order 90210.", "en",
+	    PII_STREET_ADDRESS);
+	EXPECT_NO("Windows 11 is installed; Chapter 12 covers Route 66 and the string 3.", "en",
+	    PII_STREET_ADDRESS);
+	EXPECT_NO("The 2nd Brigade 4 and a necktie 3 times.", "en", PII_STREET_ADDRESS);
 	/* Hard negatives: numbers before capitalised words or street-type words that are not
 	 * addresses. */
 	EXPECT_NO("The Version 2 Road map ships in 2024.", "en", PII_STREET_ADDRESS);
