@@ -521,41 +521,74 @@ pii_card_grouping(const struct pii_num *nr)
 	return nr->gl[nr->ng - 1] >= 1 && nr->gl[nr->ng - 1] <= 4;
 }
 
+/* An extension after a phone number ending at e: "x204", " x 12", " ext. 12", " extension
+ * 12": where it ends, or e. */
+static size_t
+pii_phone_ext(const struct pii_scan *sc, size_t e)
+{
+	size_t k = e, d;
+
+	if (k < sc->len && sc->s[k] == ' ')
+		k++;
+	if (k >= sc->len)
+		return e;
+	if ((sc->s[k] | 0x20) == 'x')
+		k++;
+	else if (sc->len - k > 9 && strncasecmp((const char *)sc->s + k, "extension", 9) == 0)
+		k += 9;
+	else if (sc->len - k > 3 && strncasecmp((const char *)sc->s + k, "ext", 3) == 0)
+		k += sc->s[k + 3] == '.' ? 4 : 3;
+	else
+		return e;
+	if (k < sc->len && sc->s[k] == ' ')
+		k++;
+	for (d = 0; k + d < sc->len && pii_digit(sc->s[k + d]); d++)
+		;
+	if (d == 0 || d > 6 || !pii_end_ok(sc, k + d))
+		return e;
+	return k + d;
+}
+
 static void
 pii_phone_national(struct pii_scan *sc, size_t i, const struct pii_num *nr)
 {
 	const char *d = nr->d;
 	int grouped = nr->ng > 1 && nr->sep != 'x' && nr->sep != '/';
+	size_t end = pii_phone_ext(sc, nr->end);
 
 	if (nr->sep == 'x' || nr->sep == '/')
 		return;
 	if (d[0] == '0' && d[1] == '0') {               /* 00 33 1 23 45 67 89 */
 		if (pii_phone_e164_valid(d + 2, (size_t)nr->nd - 2))
-			pii_add(sc, PII_PHONE_NUMBER, i, nr->end, 0.6);
+			pii_add(sc, PII_PHONE_NUMBER, i, end, 0.6);
 		return;
 	}
 	if (nr->nd == 10 && d[0] == '0' && d[1] != '0' && (nr->ng == 1 ||
 	    PII_GROUPS(2, 2, 2, 2, 2) || PII_GROUPS(4, 2, 2, 2) || PII_GROUPS(4, 3, 3) ||
 	    PII_GROUPS(3, 3, 2, 2))) {
 		/* French numbers (overseas departments included): 0 then 9 digits. */
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.5 : grouped ? 0.65 : 0.55);
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.5 : grouped ? 0.65 : 0.55);
 		return;
 	}
 	if (nr->nd == 10 && d[0] >= '2' && d[3] >= '2' && PII_GROUPS(3, 3, 4)) {
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.6 : 0.4);  /* 555-123-4567 */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.6 : 0.4);  /* 555-123-4567 */
 		return;
 	}
 	if (nr->nd == 11 && d[0] == '1' && d[1] >= '2' && d[4] >= '2' && PII_GROUPS(1, 3, 3, 4)) {
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.6 : 0.4);  /* 1-800-555-1234 */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.6 : 0.4);  /* 1-800-555-1234 */
 		return;
 	}
 	if (nr->nd == 11 && d[0] == '0' && strchr("1237", d[1]) != NULL && (nr->ng == 1 ||
 	    PII_GROUPS(5, 6) || PII_GROUPS(4, 3, 4) || PII_GROUPS(3, 4, 4) || PII_GROUPS(5, 3, 3))) {
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.55 : 0.4);  /* UK */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.55 : 0.4);  /* UK */
+		return;
+	}
+	if (nr->nd == 10 && nr->ng == 1 && d[0] >= '2' && d[3] >= '2' && sc->en) {
+		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.35);    /* 2025550123, a cue needed */
 		return;
 	}
 	if (nr->nd >= 9 && nr->nd <= 12 && d[0] == '0' && d[1] != '0' && grouped)
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, 0.35);   /* other national forms */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.35);   /* other national forms */
 }
 
 /* ---- English postal addresses ---- */
@@ -1370,8 +1403,11 @@ pii_numbers(struct pii_scan *sc, size_t i)
 		if (ov != NULL && pii_nir_valid(span, ov[1] - i))
 			pii_add(sc, PII_FR_NIR, i, ov[1], 0.9);
 	}
-	if (!ok)
+	if (!ok) {
+		if ((next == 'x' || next == 'X') && pii_phone_ext(sc, nr->end) != nr->end)
+			pii_phone_national(sc, i, nr);          /* 555-0199x204 */
 		return;
+	}
 	if (nr->ng == 4 && nr->sep == '.' && pii_ipv4_valid(span, nr->end - i))
 		pii_add(sc, PII_IP_ADDRESS, i, nr->end, 0.6);
 	if (next == ':')
@@ -1396,8 +1432,8 @@ pii_phone_plus(struct pii_scan *sc, size_t i)
 {
 	const unsigned char *s = sc->s;
 	char d[24];
-	size_t n = 0, k = i + 1, end = 0;
-	int paren = 0, plus = s[i] == '+';
+	size_t n = 0, k = i + 1, end = 0, in_paren = 0;
+	int paren = 0, plus = s[i] == '+', groups = 0, dash = 0;
 
 	if (!plus) {
 		k = i;
@@ -1411,6 +1447,7 @@ pii_phone_plus(struct pii_scan *sc, size_t i)
 				d[n++] = (char)s[k++];
 			}
 			end = k;
+			groups++;
 		} else if (s[k] == '(' && !paren && (n > 0 || !plus)) {
 			size_t g = k + 1, m = n;
 
@@ -1421,28 +1458,46 @@ pii_phone_plus(struct pii_scan *sc, size_t i)
 					return;
 			if (g >= sc->len || s[g] != ')' || g == k + 1)
 				break;
-			if (g == k + 2 && s[k + 1] == '0')
+			if (g == k + 2 && s[k + 1] == '0' && plus)
 				n = m;          /* the trunk 0 in "+33 (0)1" is not dialled */
+			in_paren = n - m;
 			paren = 1;
 			k = g + 1;
 			end = k;
 		} else
 			break;
 		/* One separator between groups. */
-		if (k < sc->len && (s[k] == ' ' || s[k] == '.' || s[k] == '-'))
+		if (k < sc->len && (s[k] == ' ' || s[k] == '.' || s[k] == '-')) {
+			dash |= s[k] == '-';
 			k++;
+		}
 		else if (k + 1 < sc->len && s[k] == 0xc2 && s[k + 1] == 0xa0)
 			k += 2;
 		if (k >= sc->len || !(pii_digit(s[k]) || s[k] == '('))
 			break;
 	}
-	if (end == 0 || !pii_end_ok(sc, end))
+	if (end == 0)
 		return;
+	if (!pii_end_ok(sc, end)) {
+		size_t x = end < sc->len && (s[end] | 0x20) == 'x' ? pii_phone_ext(sc, end) : end;
+
+		if (x == end)
+			return;
+		end = x;                /* +1-415-555-0199x204 */
+	} else
+		end = pii_phone_ext(sc, end);
 	d[n] = '\0';
 	if (plus && pii_phone_e164_valid(d, n))
 		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.7);
+	else if (plus && pii_phone_e164_world_valid(d, n))
+		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.6);
 	else if (!plus && n == 10 && d[0] >= '2' && d[3] >= '2')
 		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.6 : 0.45);
+	else if (!plus && paren && s[i] == '(' && in_paren >= 2 && in_paren <= 4 && groups >= 2 &&
+	    n >= 8 && n <= 11 && sc->en)
+		/* (02) 9824 6810, (068) 554 9929, (31) 452-718: other countries' area codes; a
+		 * cue (call, phone...) is needed unless a trunk 0 or a dash says phone. */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, d[0] == '0' || dash ? 0.45 : 0.35);
 }
 
 /* ---- IBAN, IP v6, URL, e-mail ---- */
@@ -2029,9 +2084,9 @@ struct pii_ctx_list {
 static const char *const ctx_email[] = {
 	"adresse", "contact", "courriel", "ecrire", "electronique", "email", "mail", "mel", "write" };
 static const char *const ctx_phone[] = {
-	"appel", "appeler", "appelez", "call", "cell", "contact", "fax", "fixe", "joignable",
-	"joindre", "mobile", "num", "number", "numero", "phone", "portable", "sms", "tel",
-	"telephone", "whatsapp" };
+	"appel", "appeler", "appelez", "call", "cell", "cellphone", "contact", "dial", "fax",
+	"fixe", "joignable", "joindre", "landline", "mobile", "num", "number", "numero", "phone",
+	"portable", "reach", "ring", "sms", "tel", "telephone", "text", "whatsapp" };
 static const char *const ctx_phone_neg[] = {
 	"colis", "commande", "dossier", "facture", "invoice", "order", "ref", "reference", "suivi",
 	"ticket", "tracking" };

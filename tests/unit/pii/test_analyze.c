@@ -156,6 +156,25 @@ test_phone(void **state)
 	EXPECT("Berlin office +49 30 12345678", "en", PII_PHONE_NUMBER, "+49 30 12345678");
 	EXPECT("Bruxelles +32 2 123 45 67", "fr", PII_PHONE_NUMBER, "+32 2 123 45 67");
 	EXPECT("London 020 7946 0958", "en", PII_PHONE_NUMBER, "020 7946 0958");
+	/* Extensions, the 00 and 001 prefixes, US dots, world country codes, parenthesised
+	 * area codes of other countries. */
+	EXPECT("Call +1-415-555-0199x204 today.", "en", PII_PHONE_NUMBER, "+1-415-555-0199x204");
+	EXPECT("dial 001-415-555-0199x2041 from abroad", "en", PII_PHONE_NUMBER,
+	    "001-415-555-0199x2041");
+	EXPECT("Desk: (415)555-0199 ext. 12, ask for Sam", "en", PII_PHONE_NUMBER,
+	    "(415)555-0199 ext. 12");
+	EXPECT("Her number is 415.555.0199 x55.", "en", PII_PHONE_NUMBER, "415.555.0199 x55");
+	EXPECT("Reach me on +61 7 3123 4567 tonight.", "en", PII_PHONE_NUMBER, "+61 7 3123 4567");
+	EXPECT("Mobile +919876543210", "en", PII_PHONE_NUMBER, "+919876543210");
+	EXPECT("Cape Town office +27 21 123 4567", "en", PII_PHONE_NUMBER, "+27 21 123 4567");
+	EXPECT("Phone (02) 9824 6810 after lunch.", "en", PII_PHONE_NUMBER, "(02) 9824 6810");
+	EXPECT("ring me on (31) 452-718 tomorrow", "en", PII_PHONE_NUMBER, "(31) 452-718");
+	EXPECT("call 4155550199 now", "en", PII_PHONE_NUMBER, "4155550199");
+	/* Look-alikes: an order number, page ranges, times, a price, an unassigned code. */
+	EXPECT_NO("Order 4155550199 was shipped.", "en", PII_PHONE_NUMBER);
+	EXPECT_NO("See Smith (2) 123-130 and pages (12) 45-67.", "en", PII_PHONE_NUMBER);
+	EXPECT_NO("From 10:30 to 11:45, $1,234.56, extra 5 and +999 123 456 789.", "en",
+	    PII_PHONE_NUMBER);
 	/* Look-alikes: a GUID, an order reference, a long number, a price, an E.164 number of
 	 * an unknown country. */
 	EXPECT_NONE("GUID 123e4567-e89b-12d3-a456-426614174000 and 550e8400-e29b-41d4-a716-"
