@@ -1672,6 +1672,7 @@ struct pii_tok {
 	size_t start, end;
 	unsigned flags;
 	int cap, allcaps;
+	int poss;                       /* 's or ’s follows (Amelia's) */
 };
 
 /* Reads a name-like word at i: letters with inner '-', '\'' or '’'. 0 when none. */
@@ -1712,9 +1713,14 @@ pii_tok_read(const struct pii_scan *sc, size_t i, struct pii_tok *t)
 			parts++;
 		}
 		if ((cp == '-' || cp == '\'' || cp == 0x2019)) {
-			size_t m;
+			size_t m, m2;
 			long nx = pii_cp_at(sc, k + n, &m);
 
+			if (cp != '-' && (nx == 's' || nx == 'S') &&
+			    !pii_word_cp(pii_cp_at(sc, k + n + m, &m2))) {
+				t->poss = 1;    /* the possessive is not part of the name */
+				break;
+			}
 			if (nx >= 0 && pii_letter_cp(nx)) {
 				k += n;
 				pstart = k;
@@ -1890,6 +1896,16 @@ pii_person_cue(const struct pii_scan *sc, size_t i)
 	return 0;
 }
 
+/* "This is" just before i (an introduction: "This is Jeff from billing"). */
+static int
+pii_this_is(const struct pii_scan *sc, size_t i)
+{
+	char w[2][PII_WORD_MAX + 8];
+
+	return pii_words_before(sc, i, 2, 20, w) == 2 && strcmp(w[0], "is") == 0 &&
+	    strcmp(w[1], "this") == 0;
+}
+
 static int
 pii_person_start_ok(const struct pii_scan *sc, size_t i)
 {
@@ -1953,7 +1969,8 @@ pii_person(struct pii_scan *sc, size_t i, const struct pii_tok *t0)
 		if (end > t0->end)
 			pii_add(sc, PII_PERSON, i, end, known_last ? 0.85 : 0.7);
 		else
-			pii_add(sc, PII_PERSON, i, t0->end, 0.35);
+			pii_add(sc, PII_PERSON, i, t0->end, (t0->poss || pii_this_is(sc, i)) &&
+			    sc->en ? 0.6 : 0.35);
 		return;
 	}
 	if (t0->allcaps && pii_tok_next(sc, t0, &t1) && pii_tok_first(&t1)) {
@@ -1963,6 +1980,92 @@ pii_person(struct pii_scan *sc, size_t i, const struct pii_tok *t0)
 	if (t0->flags & PII_NAME_LAST && !(t0->flags & (PII_NAME_COMMON | PII_NAME_STOP)) &&
 	    !t0->allcaps)
 		pii_add(sc, PII_PERSON, i, t0->end, 0.25);
+}
+
+/* Lower-case English after a strong cue: "my name is john smith", "i'm emma", "call me
+ * harriet", "mr. jenkins", "this is olivia from billing". i is the cue's last word (is, am, m,
+ * me, or a title), w its folded form. Only names of the lists are taken. */
+static void
+pii_person_lower(struct pii_scan *sc, size_t i, size_t e, const char *w)
+{
+	char b[2][PII_WORD_MAX + 8];
+	struct pii_tok t, t2;
+	size_t k = e, n;
+	int nb = pii_words_before(sc, i, 2, 30, b), title = 0, weak = 0;
+	unsigned want = PII_NAME_FIRST;
+	double score = 0.85;
+
+	if (strcmp(w, "is") == 0) {
+		if (nb >= 1 && strcmp(b[0], "this") == 0)
+			weak = 1;
+		else if (!(nb >= 1 && strcmp(b[0], "name") == 0))
+			return;
+	} else if (strcmp(w, "am") == 0) {
+		if (!(nb >= 1 && strcmp(b[0], "i") == 0))
+			return;
+	} else if (strcmp(w, "m") == 0) {
+		if (!(i >= 2 && (sc->s[i - 1] == '\'' || (i >= 4 && sc->s[i - 1] == 0x99 &&
+		    sc->s[i - 2] == 0x80 && sc->s[i - 3] == 0xe2))) || !(nb >= 1 &&
+		    strcmp(b[0], "i") == 0))
+			return;
+	} else if (strcmp(w, "me") == 0) {
+		if (!(nb >= 1 && strcmp(b[0], "call") == 0))
+			return;
+	} else if (strcmp(w, "hi") == 0 || strcmp(w, "hello") == 0 || strcmp(w, "dear") == 0 ||
+	    strcmp(w, "thanks") == 0) {
+		score = 0.7;                    /* hi olumide, dear yasmine emmerich */
+	} else {
+		title = 1;                      /* mr, ms, mrs, dr, miss */
+		want = PII_NAME_FIRST | PII_NAME_LAST;
+		if (k < sc->len && sc->s[k] == '.')
+			k++;
+	}
+	if (pii_cp_at(sc, k, &n) != ' ' || !pii_tok_read(sc, k + n, &t) || t.cap ||
+	    !(t.flags & want) || t.flags & (PII_NAME_COMMON | PII_NAME_STOP | PII_NAME_TITLE |
+	    PII_NAME_MONTH))
+		return;
+	e = t.end;
+	if (pii_tok_next(sc, &t, &t2) && !t2.cap && t2.flags & (PII_NAME_FIRST | PII_NAME_LAST) &&
+	    !(t2.flags & (PII_NAME_COMMON | PII_NAME_STOP | PII_NAME_MONTH)))
+		e = t2.end;                     /* john smith */
+	else if (weak) {
+		/* "this is amber and green": a name only when "from", "here", "speaking" or the
+		 * end of the clause follows. */
+		char a[1][PII_WORD_MAX + 8];
+		long c = pii_cp_at(sc, t.end, &n);
+
+		if (!(c < 0 || c == ',' || c == '.' || c == '!' || c == ';' || c == '\n' ||
+		    (pii_words_after(sc, t.end, 1, 20, a) == 1 && (strcmp(a[0], "from") == 0 ||
+		    strcmp(a[0], "here") == 0 || strcmp(a[0], "speaking") == 0 ||
+		    strcmp(a[0], "at") == 0 || strcmp(a[0], "with") == 0))))
+			return;
+	}
+	if (weak || title)
+		score = 0.7;
+	if (e == t.end && strcmp(w, "dear") != 0 && !title && score < 0.85 &&
+	    pii_cp_at(sc, t.end, &n) != ',' && pii_cp_at(sc, t.end, &n) != '!' && !weak)
+		return;                 /* "hi there", "thanks again": a comma or ! after the name */
+	pii_add(sc, PII_PERSON, t.start, e, score);
+}
+
+/* A lower-case word that may end a cue (is, am, m, me, mr, ms, mrs, dr, miss). */
+static void
+pii_lower_cue(struct pii_scan *sc, size_t i)
+{
+	static const char *const cues[] = { "am", "dear", "dr", "hello", "hi", "is", "m", "me",
+	    "miss", "mr", "mrs", "ms", "thanks" };
+	char w[8];
+	size_t e = i;
+
+	while (e < sc->len && e - i < 7 && sc->s[e] >= 'a' && sc->s[e] <= 'z')
+		e++;
+	if (e - i > 6 || (e < sc->len && pii_ascii_alnum(sc->s[e])))
+		return;
+	memcpy(w, sc->s + i, e - i);
+	w[e - i] = '\0';
+	if (pii_in_sorted(w, cues, sizeof(cues) / sizeof(cues[0])) &&
+	    (strcmp(w, "m") == 0 || pii_person_start_ok(sc, i)))
+		pii_person_lower(sc, i, e, w);
 }
 
 /* ---- the walk ---- */
@@ -2002,8 +2105,12 @@ pii_word_start(struct pii_scan *sc, size_t i, long cp)
 			} else if (!pii_hex(s[k]))
 				break;
 	}
-	if (!pii_upper_cp(cp))
+	if (!pii_upper_cp(cp)) {
+		if (sc->en && (c == 'i' || c == 'a' || c == 'm' || c == 'd' || c == 'h' ||
+		    c == 't') && (sc->want & (1u << PII_PERSON)))
+			pii_lower_cue(sc, i);
 		return;
+	}
 	if (c >= 'A' && c <= 'Z' && i + 4 < sc->len && s[i + 1] >= 'A' && s[i + 1] <= 'Z' &&
 	    pii_digit(s[i + 2]) && pii_digit(s[i + 3]) && pii_person_start_ok(sc, i))
 		pii_iban(sc, i);
@@ -2121,11 +2228,14 @@ static const char *const ctx_addr[] = {
 	"mailing", "moved", "parcel", "postal", "postale", "reside", "resident", "residing", "send",
 	"sent", "ship", "shipped", "shipping" };
 static const char *const ctx_person[] = {
-	"agent", "appelle", "bonjour", "cher", "chere", "client", "cliente", "conseiller",
-	"conseillere", "contact", "cordialement", "dear", "dr", "employe", "employee", "hello", "hi",
-	"interlocuteur", "m", "madame", "mademoiselle", "mlle", "mme", "monsieur", "mr", "mrs", "ms",
-	"name", "nom", "patient", "patiente", "prenom", "regards", "salarie", "salut", "signe",
-	"sincerely" };
+	"agent", "appelle", "ask", "asked", "bonjour", "boss", "brother", "call", "called", "cher",
+	"chere", "client", "cliente", "colleague", "conseiller", "conseillere", "contact",
+	"cordialement", "daughter", "dear", "dr", "email", "emailed", "employe", "employee",
+	"father", "friend", "hello", "hi", "husband", "interlocuteur", "m", "madame",
+	"mademoiselle", "manager", "message", "mlle", "mme", "monsieur", "mother", "mr", "mrs", "ms",
+	"name", "neighbor", "neighbour", "nom", "patient", "patiente", "prenom", "regards", "said",
+	"salarie", "salut", "says", "signe", "sincerely", "sister", "spoke", "talked", "tell",
+	"text", "thank", "thanks", "told", "wife", "wrote" };
 
 #define CTX(a) a, sizeof(a) / sizeof(a[0])
 static const struct pii_ctx_list pii_ctx[PII_ENTITY_COUNT] = {

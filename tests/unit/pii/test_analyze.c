@@ -385,6 +385,35 @@ test_persons(void **state)
 	EXPECT_NO("Marie", "fr", PII_PERSON);   /* a lone first name, no context: 0.35 */
 }
 
+/* English persons: a first name alone with a cue around it (said, asked, spoke, thanks) or a
+ * possessive, names written in lower case after a strong cue (my name is, I am, I'm, this is,
+ * call me, mr., ms.). */
+static void
+test_persons_en(void **state)
+{
+	(void)state;
+	EXPECT("I spoke with Harriet about the refund.", "en", PII_PERSON, "Harriet");
+	EXPECT("Thanks Rowan, see you soon.", "en", PII_PERSON, "Rowan");
+	EXPECT("The courier left it with Amelia's neighbour.", "en", PII_PERSON, "Amelia");
+	EXPECT("Olivia’s card was declined twice.", "en", PII_PERSON, "Olivia");
+	EXPECT("my name is john smith and i need help", "en", PII_PERSON, "john smith");
+	EXPECT("hello, i'm emma.", "en", PII_PERSON, "emma");
+	EXPECT("this is olivia from billing", "en", PII_PERSON, "olivia");
+	EXPECT("please ask mr. jenkins to call back", "en", PII_PERSON, "jenkins");
+	EXPECT("you can call me harriet", "en", PII_PERSON, "harriet");
+	EXPECT("hi zachary, your order shipped", "en", PII_PERSON, "zachary");
+	EXPECT("dear olivia smith, thank you", "en", PII_PERSON, "olivia smith");
+	EXPECT("This is Harriet from the billing team.", "en", PII_PERSON, "Harriet");
+	EXPECT("Call Rowan when the courier arrives.", "en", PII_PERSON, "Rowan");
+	/* Not persons: cues before ordinary words, first names that start a sentence alone,
+	 * a capitalised name-like word without any cue. */
+	EXPECT_NO("i am sure this is great, my name is on the list.", "en", PII_PERSON);
+	EXPECT_NO("this is amber and green, i am happy.", "en", PII_PERSON);
+	EXPECT_NO("Amber alerts were issued. Austin office opens on Monday.", "en", PII_PERSON);
+	EXPECT_NO("It's the Ruby version of the tool.", "en", PII_PERSON);
+	EXPECT_NO("hi there, thanks again and hello world.", "en", PII_PERSON);
+}
+
 static void
 test_context_and_threshold(void **state)
 {
@@ -547,6 +576,7 @@ main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_addresses_en),
 		cmocka_unit_test(test_persons),
+		cmocka_unit_test(test_persons_en),
 		cmocka_unit_test(test_context_and_threshold),
 		cmocka_unit_test(test_overlaps_and_filter),
 		cmocka_unit_test(test_offsets),
