@@ -906,35 +906,66 @@ pii_region_zip_at(const struct pii_scan *sc, size_t k, int lower)
 	return 0;
 }
 
-/* The town and what follows it after a street: ", Springfield, IL 62704", "\nLeeds LS6 2AB".
- * The end, or 0 when no region, ZIP or postcode closes it. */
+/* Separators between the parts of an address: spaces, commas, at most two line breaks, at
+ * most 8 bytes. */
+static size_t
+pii_addr_sep(const struct pii_scan *sc, size_t k)
+{
+	size_t j = k;
+	int lines = 0;
+
+	while (j < sc->len && j - k < 8) {
+		unsigned char c = sc->s[j];
+
+		if (c == ' ' || c == '\t' || c == ',' || c == '\r')
+			j++;
+		else if (c == '\n' && lines < 2) {
+			j++;
+			lines++;
+		} else if (c == 0xc2 && j + 1 < sc->len && sc->s[j + 1] == 0xa0)
+			j += 2;
+		else
+			break;
+	}
+	return j;
+}
+
+/* The town and what follows it after a street: ", Springfield, IL 62704", "\nLeeds LS6 2AB",
+ * "\nNorth Carlton\nOregon 97111": up to three runs of one to three town words, on one line
+ * or several, closed by a region, ZIP or postcode. The end, or 0 when nothing closes it. */
 static size_t
 pii_locality_at(const struct pii_scan *sc, size_t k, int lower)
 {
 	struct pii_aword w;
-	size_t j = k;
-	int words = 0;
+	size_t j = pii_addr_sep(sc, k), e;
 
-	if (j < sc->len && sc->s[j] == ',')
-		j++;
-	j = pii_sp(sc, j, 3);
-	if (j < sc->len && sc->s[j] == '\n')
-		j = pii_sp(sc, j + 1, 3);
 	if (j == k)
 		return 0;
-	while (words < 3 && pii_aword_read(sc, j, &w) && !w.ordinal &&
-	    pii_aword_case_ok(&w, lower) && !pii_aword_stop(&w)) {
-		size_t e, q = w.end;
+	for (int run = 0; run < 3; run++) {
+		int words = 0;
 
-		words++;
-		if (q < sc->len && sc->s[q] == ',')
-			q++;
-		e = pii_sp(sc, q, 3);
-		if (e > q && (e = pii_region_zip_at(sc, e, lower)) != 0)
+		if (run > 0 && (e = pii_region_zip_at(sc, j, lower)) != 0)
 			return e;
-		if (q != w.end || pii_sp(sc, w.end, 1) == w.end)
-			break;                  /* a comma, or no space: no more town words */
-		j = pii_sp(sc, w.end, 1);
+		while (words < 3 && pii_aword_read(sc, j, &w) && !w.ordinal &&
+		    pii_aword_case_ok(&w, lower) && !pii_aword_stop(&w)) {
+			words++;
+			e = pii_sp(sc, w.end, 1);
+			if (e > w.end && pii_region_zip_at(sc, e, lower) != 0) {
+				j = e;                  /* Ottawa ON K1N 8S7: the region, not a town */
+				break;
+			}
+			j = w.end;
+			if (e == w.end)
+				break;
+			j = e;
+		}
+		if (words == 0)
+			return 0;
+		if ((e = pii_region_zip_at(sc, j, lower)) != 0)
+			return e;
+		if ((e = pii_addr_sep(sc, j)) == j)
+			return 0;
+		j = e;
 	}
 	return 0;
 }
@@ -970,17 +1001,15 @@ pii_unit_before(const struct pii_scan *sc, size_t i)
 	return k;
 }
 
-/* After a street type: a unit (", Apt. 4", " Suite 210", " #12"): its end, or k. */
+/* After a street type: a unit (", Apt. 4", " Suite 210", " #12", or on the next line): its
+ * end, or k. */
 static size_t
 pii_unit_after(const struct pii_scan *sc, size_t k, int lower)
 {
 	struct pii_aword w;
 	size_t j = k, q;
 
-	if (j < sc->len && sc->s[j] == ',')
-		j++;
-	j = pii_sp(sc, j, 3);
-	if (j == k)
+	if ((j = pii_addr_sep(sc, j)) == k)
 		return k;
 	if (j < sc->len && sc->s[j] == '#') {
 		q = j + 1;

@@ -320,6 +320,14 @@ test_addresses_en(void **state)
 	    "PO Box 4410, Dayton, OH 45401");
 	EXPECT("Mail now goes to Fort Willis, TX 75001-3321 only.", "en", PII_STREET_ADDRESS,
 	    "Fort Willis, TX 75001-3321");
+	/* Envelope layout: the unit, the town and the region on lines of their own. */
+	EXPECT("Send it to:\n4127 Maple Grove\nSuite 12\nSpringfield\nIllinois 62704\nThanks!",
+	    "en", PII_STREET_ADDRESS, "4127 Maple Grove\nSuite 12\nSpringfield\nIllinois 62704");
+	EXPECT("44 Kings Road,\nChelsea,\nLondon SW3 4ND", "en", PII_STREET_ADDRESS,
+	    "44 Kings Road,\nChelsea,\nLondon SW3 4ND");
+	/* A line after the street that no postcode closes is not part of it. */
+	EXPECT("Deliver to 9 Elm Street\nMany Thanks\nThe Team", "en", PII_STREET_ADDRESS,
+	    "9 Elm Street");
 	/* Lower case: with a unit, or with a cue such as "live", "address", "ship". */
 	EXPECT("send it to 905 cedar lane suite 210 please", "en", PII_STREET_ADDRESS,
 	    "905 cedar lane suite 210");
