@@ -3,11 +3,14 @@
 #
 #   scripts/build-person-names.sh [OUT.txt]
 #       Fetches @faker-js/faker 10.6.0 with `npm pack` (integrity pinned below), takes the first
-#       names and last names of its locales fr, fr_BE, fr_CH and en, keeps single words of
-#       letters (inner hyphens and apostrophes allowed, 2..40 bytes), and writes one name a line
-#       as "Name<TAB>kinds" where kinds is F (first name), L (last name) or FL, sorted in byte
-#       order (default data/person-names.txt). Needs node and npm; set FAKER_TGZ to a local
-#       faker-js-faker-10.6.0.tgz to work offline.
+#       names and last names of its locales fr, fr_BE, fr_CH and en, then those of its other
+#       English and Latin-script locales (WORLD below) that are no common word: 4 letters or
+#       more, and no word of Debian's wamerican or wfrench word lists (in any case); keeps
+#       single words of letters (inner hyphens and apostrophes allowed, 2..40 bytes), and
+#       writes one name a line as "Name<TAB>kinds" where kinds is F (first name), L (last name)
+#       or FL, sorted in byte order (default data/person-names.txt). Needs node, npm and the
+#       packages wamerican and wfrench; set FAKER_TGZ to a local faker-js-faker-10.6.0.tgz to
+#       work offline.
 #
 #   scripts/build-person-names.sh --emit-c IN.txt OUT.c
 #       Run by CMake: writes the list as a C table for src/pii/names.c. Needs python3 ($PYTHON3).
@@ -71,6 +74,9 @@ if [ "$got" != "$FAKER_INTEGRITY" ]; then
 	exit 1
 fi
 tar -xzf "$tmp/faker.tgz" -C "$tmp"
+for dict in /usr/share/dict/american-english /usr/share/dict/french; do
+	[ -r "$dict" ] || { echo "$dict missing: apt-get install wamerican wfrench" >&2; exit 1; }
+done
 
 node --input-type=module - "$tmp/package/dist/index.js" "$tmp/out.txt" <<'JSEOF'
 import fs from "fs";
@@ -78,13 +84,31 @@ const [index, dst] = process.argv.slice(2);
 const m = await import(index);
 const kinds = new Map();
 const ok = /^\p{L}+(?:['\u2019-]\p{L}+)*$/u;
-for (const loc of ["fr", "fr_BE", "fr_CH", "en"]) {
+const latin = /^\p{Script=Latin}+(?:['\u2019-]\p{Script=Latin}+)*$/u;
+const fold = (w) => w.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "");
+/* The words of the English and French word lists: names that are also words (Rose, Hall)
+ * or places and brands (Vienna, Oman, Nike) would turn ordinary capitalised words into
+ * persons. */
+const words = new Set();
+for (const f of ["/usr/share/dict/american-english", "/usr/share/dict/french"])
+	for (const w of fs.readFileSync(f, "utf8").split("\n"))
+		if (w !== "")
+			words.add(fold(w.replace(/'s$/, "")));
+const BASE = ["fr", "fr_BE", "fr_CH", "en"];
+const WORLD = ["en_AU", "en_GH", "en_HK", "en_IN", "en_NG", "en_ZA", "af_ZA", "cs_CZ", "da",
+	"de", "de_AT", "de_CH", "es", "es_MX", "fi", "fr_SN", "hr", "hu", "id_ID", "it", "lv",
+	"nb_NO", "nl", "nl_BE", "pl", "pt_BR", "pt_PT", "ro", "ro_MD", "sk", "sl_SI", "sr_RS_latin",
+	"sv", "tr", "vi", "yo_NG", "zu_ZA"];
+for (const loc of [...BASE, ...WORLD]) {
 	const p = m[loc].person;
 	for (const [field, k] of [["first_name", "F"], ["last_name", "L"]])
-		for (const list of Object.values(p[field]))
+		for (const list of Object.values(p[field] || {}))
 			for (const name of list) {
 				const b = Buffer.byteLength(name);
 				if (!ok.test(name) || b < 2 || b > 40)
+					continue;
+				if (!BASE.includes(loc) && !kinds.has(name) && (!latin.test(name) ||
+				    fold(name).length < 4 || words.has(fold(name))))
 					continue;
 				kinds.set(name, (kinds.get(name) || "") + k);
 			}

@@ -521,41 +521,863 @@ pii_card_grouping(const struct pii_num *nr)
 	return nr->gl[nr->ng - 1] >= 1 && nr->gl[nr->ng - 1] <= 4;
 }
 
+/* An extension after a phone number ending at e: "x204", " x 12", " ext. 12", " extension
+ * 12": where it ends, or e. */
+static size_t
+pii_phone_ext(const struct pii_scan *sc, size_t e)
+{
+	size_t k = e, d;
+
+	if (k < sc->len && sc->s[k] == ' ')
+		k++;
+	if (k >= sc->len)
+		return e;
+	if ((sc->s[k] | 0x20) == 'x')
+		k++;
+	else if (sc->len - k > 9 && strncasecmp((const char *)sc->s + k, "extension", 9) == 0)
+		k += 9;
+	else if (sc->len - k > 3 && strncasecmp((const char *)sc->s + k, "ext", 3) == 0)
+		k += sc->s[k + 3] == '.' ? 4 : 3;
+	else
+		return e;
+	if (k < sc->len && sc->s[k] == ' ')
+		k++;
+	for (d = 0; k + d < sc->len && pii_digit(sc->s[k + d]); d++)
+		;
+	if (d == 0 || d > 6 || !pii_end_ok(sc, k + d))
+		return e;
+	return k + d;
+}
+
 static void
 pii_phone_national(struct pii_scan *sc, size_t i, const struct pii_num *nr)
 {
 	const char *d = nr->d;
 	int grouped = nr->ng > 1 && nr->sep != 'x' && nr->sep != '/';
+	size_t end = pii_phone_ext(sc, nr->end);
 
 	if (nr->sep == 'x' || nr->sep == '/')
 		return;
 	if (d[0] == '0' && d[1] == '0') {               /* 00 33 1 23 45 67 89 */
 		if (pii_phone_e164_valid(d + 2, (size_t)nr->nd - 2))
-			pii_add(sc, PII_PHONE_NUMBER, i, nr->end, 0.6);
+			pii_add(sc, PII_PHONE_NUMBER, i, end, 0.6);
 		return;
 	}
 	if (nr->nd == 10 && d[0] == '0' && d[1] != '0' && (nr->ng == 1 ||
 	    PII_GROUPS(2, 2, 2, 2, 2) || PII_GROUPS(4, 2, 2, 2) || PII_GROUPS(4, 3, 3) ||
 	    PII_GROUPS(3, 3, 2, 2))) {
 		/* French numbers (overseas departments included): 0 then 9 digits. */
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.5 : grouped ? 0.65 : 0.55);
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.5 : grouped ? 0.65 : 0.55);
 		return;
 	}
 	if (nr->nd == 10 && d[0] >= '2' && d[3] >= '2' && PII_GROUPS(3, 3, 4)) {
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.6 : 0.4);  /* 555-123-4567 */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.6 : 0.4);  /* 555-123-4567 */
 		return;
 	}
 	if (nr->nd == 11 && d[0] == '1' && d[1] >= '2' && d[4] >= '2' && PII_GROUPS(1, 3, 3, 4)) {
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.6 : 0.4);  /* 1-800-555-1234 */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.6 : 0.4);  /* 1-800-555-1234 */
 		return;
 	}
 	if (nr->nd == 11 && d[0] == '0' && strchr("1237", d[1]) != NULL && (nr->ng == 1 ||
 	    PII_GROUPS(5, 6) || PII_GROUPS(4, 3, 4) || PII_GROUPS(3, 4, 4) || PII_GROUPS(5, 3, 3))) {
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, sc->en ? 0.55 : 0.4);  /* UK */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.55 : 0.4);  /* UK */
+		return;
+	}
+	if (nr->nd == 10 && nr->ng == 1 && d[0] >= '2' && d[3] >= '2' && sc->en) {
+		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.35);    /* 2025550123, a cue needed */
 		return;
 	}
 	if (nr->nd >= 9 && nr->nd <= 12 && d[0] == '0' && d[1] != '0' && grouped)
-		pii_add(sc, PII_PHONE_NUMBER, i, nr->end, 0.35);   /* other national forms */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.35);   /* other national forms */
+}
+
+/* ---- English postal addresses ---- */
+
+static int pii_person_start_ok(const struct pii_scan *sc, size_t i);
+static int pii_words_before(const struct pii_scan *sc, size_t i, int max, size_t bytes,
+    char out[][PII_WORD_MAX + 8]);
+
+/*
+ * Street types written after the street name: USPS Publication 28's suffixes and standard
+ * abbreviations, with the British, Irish and Australian ones; folded, sorted for bsearch.
+ * PII_ST_STRONG: a word that names nothing but a street, enough for an address written in lower
+ * case; the others (park, view, run...) are common words in lower-case prose. PII_ST_ABBR: an
+ * abbreviation, whose full stop belongs to it.
+ */
+#define PII_ST_STRONG 1
+#define PII_ST_ABBR 2
+struct pii_street_type {
+	const char *w;
+	unsigned char f;
+};
+#define S_ PII_ST_STRONG
+#define A_ PII_ST_ABBR
+static const struct pii_street_type pii_street_types[] = {
+	{ "alley", S_ }, { "aly", S_ | A_ }, { "approach", 0 }, { "arcade", 0 }, { "av", S_ | A_ },
+	{ "ave", S_ | A_ }, { "avenue", S_ }, { "bay", 0 }, { "bend", 0 }, { "blvd", S_ | A_ },
+	{ "boulevard", S_ }, { "branch", 0 }, { "bridge", 0 }, { "broadway", 0 }, { "brook", 0 },
+	{ "burg", 0 }, { "burgs", 0 }, { "bypass", S_ }, { "byp", A_ }, { "camp", 0 }, { "canyon", 0 },
+	{ "cape", 0 }, { "causeway", S_ }, { "center", 0 }, { "centers", 0 }, { "centre", 0 },
+	{ "chase", 0 }, { "cir", S_ | A_ }, { "circle", S_ }, { "circuit", 0 }, { "circus", 0 },
+	{ "cliff", 0 }, { "cliffs", 0 }, { "close", S_ }, { "club", 0 }, { "common", 0 },
+	{ "commons", 0 }, { "corner", 0 }, { "corners", 0 }, { "course", 0 }, { "court", S_ },
+	{ "courts", 0 }, { "cove", 0 }, { "creek", 0 }, { "cres", S_ | A_ }, { "crescent", S_ },
+	{ "crest", 0 }, { "croft", 0 }, { "crossing", 0 }, { "crossroad", 0 }, { "ct", S_ | A_ },
+	{ "curve", 0 }, { "cv", A_ }, { "dale", 0 }, { "dam", 0 }, { "divide", 0 },
+	{ "dr", S_ | A_ }, { "drive", S_ }, { "drives", 0 }, { "drove", 0 }, { "embankment", 0 },
+	{ "esplanade", 0 }, { "estate", 0 }, { "estates", 0 }, { "expressway", S_ },
+	{ "expy", S_ | A_ }, { "extension", 0 }, { "extensions", 0 }, { "fall", 0 },
+	{ "falls", 0 }, { "ferry", 0 }, { "field", 0 }, { "fields", 0 }, { "flat", 0 },
+	{ "flats", 0 }, { "ford", 0 }, { "fords", 0 }, { "forest", 0 }, { "forge", 0 },
+	{ "forges", 0 }, { "fork", 0 }, { "forks", 0 }, { "fort", 0 }, { "freeway", S_ },
+	{ "fwy", S_ | A_ }, { "garden", 0 }, { "gardens", S_ }, { "gate", 0 }, { "gateway", 0 },
+	{ "glen", 0 }, { "glens", 0 }, { "green", 0 }, { "greens", 0 }, { "grove", S_ },
+	{ "groves", 0 }, { "harbor", 0 }, { "harbors", 0 }, { "harbour", 0 }, { "haven", 0 },
+	{ "heights", 0 }, { "highway", S_ }, { "hill", 0 }, { "hills", 0 }, { "hollow", 0 },
+	{ "hwy", S_ | A_ }, { "inlet", 0 }, { "island", 0 }, { "islands", 0 }, { "isle", 0 },
+	{ "jct", S_ | A_ }, { "junction", S_ }, { "junctions", 0 }, { "key", 0 }, { "keys", 0 },
+	{ "knoll", 0 }, { "knolls", 0 }, { "lake", 0 }, { "lakes", 0 }, { "land", 0 },
+	{ "landing", 0 }, { "lane", S_ }, { "light", 0 }, { "lights", 0 }, { "ln", S_ | A_ },
+	{ "loaf", 0 }, { "lock", 0 }, { "locks", 0 }, { "lodge", 0 }, { "loop", 0 }, { "mall", 0 },
+	{ "manor", 0 }, { "manors", 0 }, { "meadow", 0 }, { "meadows", 0 }, { "mews", S_ },
+	{ "mill", 0 }, { "mills", 0 }, { "mission", 0 }, { "motorway", S_ }, { "mount", 0 },
+	{ "mountain", 0 }, { "mountains", 0 }, { "neck", 0 }, { "orchard", 0 }, { "oval", 0 }, { "overpass", 0 },
+	{ "parade", S_ }, { "park", 0 }, { "parks", 0 }, { "parkway", S_ }, { "pass", 0 },
+	{ "passage", 0 }, { "path", 0 }, { "pike", 0 }, { "pine", 0 }, { "pines", 0 },
+	{ "pkwy", S_ | A_ }, { "pl", S_ | A_ }, { "place", S_ }, { "plain", 0 }, { "plains", 0 },
+	{ "plaza", S_ }, { "point", 0 }, { "points", 0 }, { "port", 0 }, { "ports", 0 },
+	{ "prairie", 0 }, { "promenade", 0 }, { "quay", 0 }, { "radial", 0 }, { "ramp", 0 },
+	{ "ranch", 0 }, { "rapid", 0 }, { "rapids", 0 }, { "rd", S_ | A_ }, { "rest", 0 },
+	{ "ridge", 0 }, { "ridges", 0 }, { "rise", 0 }, { "river", 0 }, { "road", S_ },
+	{ "roads", 0 }, { "route", 0 }, { "row", 0 }, { "run", 0 }, { "shoal", 0 },
+	{ "shoals", 0 }, { "shore", 0 }, { "shores", 0 }, { "skyway", 0 }, { "spring", 0 },
+	{ "springs", 0 }, { "spur", 0 }, { "sq", S_ | A_ }, { "square", S_ }, { "squares", 0 },
+	{ "st", S_ | A_ }, { "station", 0 }, { "str", S_ | A_ }, { "stravenue", S_ },
+	{ "stream", 0 }, { "street", S_ }, { "streets", 0 }, { "summit", 0 }, { "ter", S_ | A_ },
+	{ "terrace", S_ }, { "throughway", 0 }, { "trace", 0 }, { "track", 0 }, { "trafficway", 0 },
+	{ "trail", 0 }, { "trl", A_ }, { "tunnel", 0 }, { "turnpike", S_ }, { "underpass", 0 },
+	{ "union", 0 }, { "unions", 0 }, { "vale", 0 }, { "valley", 0 }, { "valleys", 0 },
+	{ "viaduct", 0 }, { "view", 0 }, { "views", 0 }, { "village", 0 }, { "villages", 0 },
+	{ "ville", 0 }, { "vista", 0 }, { "walk", 0 }, { "walks", 0 }, { "wall", 0 }, { "way", 0 },
+	{ "ways", 0 }, { "well", 0 }, { "wells", 0 }, { "wharf", 0 }, { "wynd", 0 },
+};
+#undef S_
+#undef A_
+
+/* Where a unit follows a street or comes before the number: Apt. 4, Suite 210, Flat 3. */
+static const char *const pii_unit_words[] = {
+	"apartment", "apt", "bldg", "building", "fl", "flat", "floor", "no", "rm", "room", "ste",
+	"suite", "unit",
+};
+
+/* US states and territories (with the military AA, AE, AP), Canadian provinces, Australian
+ * states: what comes before a ZIP or postcode. */
+static const char *const pii_region_codes[] = {
+	"AA", "AB", "ACT", "AE", "AK", "AL", "AP", "AR", "AS", "AZ", "BC", "CA", "CO", "CT", "DC",
+	"DE", "FL", "GA", "GU", "HI", "IA", "ID", "IL", "IN", "KS", "KY", "LA", "MA", "MB", "MD",
+	"ME", "MI", "MN", "MO", "MP", "MS", "MT", "NB", "NC", "ND", "NE", "NH", "NJ", "NL", "NM",
+	"NS", "NSW", "NT", "NU", "NV", "NY", "OH", "OK", "ON", "OR", "PA", "PE", "PR", "QC", "QLD",
+	"RI", "SA", "SC", "SD", "SK", "TAS", "TN", "TX", "UT", "VA", "VI", "VIC", "VT", "WA", "WI",
+	"WV", "WY", "YT",
+};
+
+static int
+pii_cmp_street(const void *a, const void *b)
+{
+	return strcmp(a, ((const struct pii_street_type *)b)->w);
+}
+
+/* The flags of a street type (folded word), -1 when it is none. */
+static int
+pii_street_type(const char *w)
+{
+	const struct pii_street_type *t = bsearch(w, pii_street_types,
+	    sizeof(pii_street_types) / sizeof(pii_street_types[0]), sizeof(pii_street_types[0]),
+	    pii_cmp_street);
+
+	return t != NULL ? t->f : -1;
+}
+
+/* Skips up to max spaces, tabs or no-break spaces from k. */
+static size_t
+pii_sp(const struct pii_scan *sc, size_t k, int max)
+{
+	for (int n = 0; n < max && k < sc->len; n++) {
+		if (sc->s[k] == ' ' || sc->s[k] == '\t')
+			k++;
+		else if (k + 1 < sc->len && sc->s[k] == 0xc2 && sc->s[k + 1] == 0xa0)
+			k += 2;
+		else
+			break;
+	}
+	return k;
+}
+
+/* 1 when no letter or digit starts at k. */
+static int
+pii_word_ends(const struct pii_scan *sc, size_t k)
+{
+	size_t n;
+
+	return !pii_word_cp(pii_cp_at(sc, k, &n));
+}
+
+struct pii_aword {
+	size_t start, end;
+	int cap, lower, ordinal;
+	char f[PII_WORD_MAX + 8];       /* folded; "" for an ordinal */
+};
+
+/* A word of an address at k: letters with inner - ' ’, or an ordinal (5th, 21st). */
+static int
+pii_aword_read(const struct pii_scan *sc, size_t k, struct pii_aword *w)
+{
+	size_t n, j = k;
+	long cp;
+
+	memset(w, 0, sizeof(*w));
+	w->start = k;
+	w->lower = 1;
+	if (k < sc->len && pii_digit(sc->s[k])) {
+		while (j < sc->len && pii_digit(sc->s[j]) && j - k < 3)
+			j++;
+		if (j + 2 > sc->len || !pii_word_ends(sc, j + 2))
+			return 0;
+		if (strncasecmp((const char *)sc->s + j, "st", 2) != 0 &&
+		    strncasecmp((const char *)sc->s + j, "nd", 2) != 0 &&
+		    strncasecmp((const char *)sc->s + j, "rd", 2) != 0 &&
+		    strncasecmp((const char *)sc->s + j, "th", 2) != 0)
+			return 0;
+		w->end = j + 2;
+		w->ordinal = 1;
+		w->lower = w->cap = 1;  /* fits either way of writing */
+		return 1;
+	}
+	cp = pii_cp_at(sc, j, &n);
+	if (cp < 0 || !pii_letter_cp(cp))
+		return 0;
+	w->cap = pii_upper_cp(cp);
+	for (;;) {
+		cp = pii_cp_at(sc, j, &n);
+		if (cp >= 0 && pii_letter_cp(cp)) {
+			if (pii_upper_cp(cp))
+				w->lower = 0;
+			j += n;
+			if (j - k > PII_WORD_MAX)
+				return 0;
+			continue;
+		}
+		if (cp == '-' || cp == '\'' || cp == 0x2019) {
+			size_t m;
+			long nx = pii_cp_at(sc, j + n, &m);
+
+			if (nx >= 0 && pii_letter_cp(nx)) {
+				j += n;
+				continue;
+			}
+		}
+		break;
+	}
+	if (j < sc->len && pii_digit(sc->s[j]))
+		return 0;
+	w->end = j;
+	if (pii_fold_word((const char *)sc->s + k, j - k, w->f, sizeof(w->f)) < 0)
+		w->f[0] = '\0';         /* hyphenated: never a street type nor a stop word */
+	return 1;
+}
+
+/* A word written as the address is: capitalised (or all capitals), or all lower case. */
+static int
+pii_aword_case_ok(const struct pii_aword *w, int lower)
+{
+	return lower ? w->lower : w->cap;
+}
+
+static int
+pii_aword_stop(const struct pii_aword *w)
+{
+	return w->f[0] != '\0' && (analyze_is_stop("en", w->f) || analyze_is_stop("fr", w->f));
+}
+
+static int
+pii_cmp_sorted(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+pii_in_sorted(const char *w, const char *const *list, size_t n)
+{
+	return bsearch(&w, list, n, sizeof(*list), pii_cmp_sorted) != NULL;
+}
+
+/* Letters a..z / A..Z from k, exactly n of them, in the case the address uses. */
+static int
+pii_letters_at(const struct pii_scan *sc, size_t k, size_t n, int lower)
+{
+	for (size_t j = k; j < k + n; j++) {
+		unsigned char c = j < sc->len ? sc->s[j] : 0;
+
+		if (!((c >= 'A' && c <= 'Z') || (lower && c >= 'a' && c <= 'z')))
+			return 0;
+	}
+	return 1;
+}
+
+static size_t
+pii_digits_at(const struct pii_scan *sc, size_t k)
+{
+	size_t j = k;
+
+	while (j < sc->len && pii_digit(sc->s[j]) && j - k < 8)
+		j++;
+	return j - k;
+}
+
+/* A UK postcode (SW1A 1AA, LS6 2AB, M1 1AE) or a Canadian one (K1N 8S7) at k: its end, or 0. */
+static size_t
+pii_postcode_at(const struct pii_scan *sc, size_t k, int lower)
+{
+	size_t j = k, a = 0;
+
+	while (j < sc->len && a < 2 && pii_letters_at(sc, j, 1, lower)) {
+		j++;
+		a++;
+	}
+	if (a == 0 || pii_digits_at(sc, j) == 0)
+		return 0;
+	if (a == 1 && pii_digits_at(sc, j) == 1 && pii_letters_at(sc, j + 1, 1, lower)) {
+		/* Canadian: A9A 9A9 */
+		size_t q = pii_sp(sc, j + 2, 1);
+
+		if (pii_digits_at(sc, q) >= 1 && pii_letters_at(sc, q + 1, 1, lower) &&
+		    pii_digits_at(sc, q + 2) == 1 && pii_word_ends(sc, q + 3))
+			return q + 3;
+	}
+	j++;                                    /* the district's first digit */
+	if (j < sc->len && (pii_digit(sc->s[j]) || pii_letters_at(sc, j, 1, lower)) &&
+	    !(j + 1 < sc->len && pii_digit(sc->s[j + 1])))
+		j++;                            /* SW1A, EC2M, M11 */
+	j = pii_sp(sc, j, 1);
+	if (pii_digits_at(sc, j) != 1 || !pii_letters_at(sc, j + 1, 2, lower) ||
+	    !pii_word_ends(sc, j + 3))
+		return 0;
+	return j + 3;
+}
+
+/* A region code then a ZIP (12345, 12345-6789) or postcode at k, or a postcode alone, or a
+ * ZIP alone: the end, or 0. */
+static size_t
+pii_region_zip_at(const struct pii_scan *sc, size_t k, int lower)
+{
+	size_t j, e, d;
+	char rc[4];
+
+	if ((e = pii_postcode_at(sc, k, lower)) != 0)
+		return e;
+	if ((d = pii_digits_at(sc, k)) == 4 || d == 5) {
+		e = k + d;
+		if (d == 5 && e + 5 <= sc->len && sc->s[e] == '-' && pii_digits_at(sc, e + 1) == 4)
+			e += 5;
+		return pii_word_ends(sc, e) && !(e < sc->len && (sc->s[e] == '.' || sc->s[e] == ',') &&
+		    e + 1 < sc->len && pii_digit(sc->s[e + 1])) ? e : 0;
+	}
+	for (size_t n = 3; n >= 2; n--) {
+		if (!pii_letters_at(sc, k, n, lower) || !pii_word_ends(sc, k + n))
+			continue;
+		for (size_t q = 0; q < n; q++)
+			rc[q] = (char)(sc->s[k + q] & ~0x20);
+		rc[n] = '\0';
+		if (!pii_in_sorted(rc, pii_region_codes,
+		    sizeof(pii_region_codes) / sizeof(pii_region_codes[0])))
+			return 0;
+		j = pii_sp(sc, k + n, 3);
+		if (j == k + n)
+			return 0;
+		if ((e = pii_postcode_at(sc, j, lower)) != 0)
+			return e;
+		if ((d = pii_digits_at(sc, j)) != 4 && d != 5)
+			return 0;
+		e = j + d;
+		if (d == 5 && e + 5 <= sc->len && sc->s[e] == '-' && pii_digits_at(sc, e + 1) == 4)
+			e += 5;
+		return pii_word_ends(sc, e) ? e : 0;
+	}
+	return 0;
+}
+
+/* Separators between the parts of an address: spaces, commas, at most two line breaks, at
+ * most 8 bytes. */
+static size_t
+pii_addr_sep(const struct pii_scan *sc, size_t k)
+{
+	size_t j = k;
+	int lines = 0;
+
+	while (j < sc->len && j - k < 8) {
+		unsigned char c = sc->s[j];
+
+		if (c == ' ' || c == '\t' || c == ',' || c == '\r')
+			j++;
+		else if (c == '\n' && lines < 2) {
+			j++;
+			lines++;
+		} else if (c == 0xc2 && j + 1 < sc->len && sc->s[j + 1] == 0xa0)
+			j += 2;
+		else
+			break;
+	}
+	return j;
+}
+
+/* The town and what follows it after a street: ", Springfield, IL 62704", "\nLeeds LS6 2AB",
+ * "\nNorth Carlton\nOregon 97111": up to three runs of one to three town words, on one line
+ * or several, closed by a region, ZIP or postcode. The end, or 0 when nothing closes it. */
+static size_t
+pii_locality_at(const struct pii_scan *sc, size_t k, int lower)
+{
+	struct pii_aword w;
+	size_t j = pii_addr_sep(sc, k), e;
+
+	if (j == k)
+		return 0;
+	for (int run = 0; run < 3; run++) {
+		int words = 0;
+
+		if (run > 0 && (e = pii_region_zip_at(sc, j, lower)) != 0)
+			return e;
+		while (words < 3 && pii_aword_read(sc, j, &w) && !w.ordinal &&
+		    pii_aword_case_ok(&w, lower) && !pii_aword_stop(&w)) {
+			words++;
+			e = pii_sp(sc, w.end, 1);
+			if (e > w.end && pii_region_zip_at(sc, e, lower) != 0) {
+				j = e;                  /* Ottawa ON K1N 8S7: the region, not a town */
+				break;
+			}
+			j = w.end;
+			if (e == w.end)
+				break;
+			j = e;
+		}
+		if (words == 0)
+			return 0;
+		if ((e = pii_region_zip_at(sc, j, lower)) != 0)
+			return e;
+		if ((e = pii_addr_sep(sc, j)) == j)
+			return 0;
+		j = e;
+	}
+	return 0;
+}
+
+/* A unit before the number ("Flat 4, ", "Apt. 185, ", "Suite 2 "): where it starts, or i. */
+static size_t
+pii_unit_before(const struct pii_scan *sc, size_t i)
+{
+	size_t k = i, e, m;
+	long cp;
+	char f[PII_WORD_MAX + 8];
+
+	while (k > 0 && (sc->s[k - 1] == ' ' || sc->s[k - 1] == ','))
+		k--;
+	if (k == i || i - k > 3)
+		return i;
+	e = k;
+	while (k > 0 && pii_ascii_alnum(sc->s[k - 1]) && e - k <= 6)
+		k--;
+	if (e == k || e - k > 6 || (e - k > 1 && pii_digits_at(sc, k) == 0))
+		return i;           /* 4, 12B; a longer word without a digit is no unit */
+	if (k > 0 && sc->s[k - 1] == '#')
+		return k - 1;
+	while (k > 0 && (sc->s[k - 1] == ' ' || sc->s[k - 1] == '.'))
+		k--;
+	e = k;
+	while (k > 0 && (cp = pii_cp_before(sc, k, &m)) >= 0 && pii_letter_cp(cp))
+		k -= m;
+	if (e == k || pii_fold_word((const char *)sc->s + k, e - k, f, sizeof(f)) < 0 ||
+	    !pii_in_sorted(f, pii_unit_words, sizeof(pii_unit_words) / sizeof(pii_unit_words[0])) ||
+	    !pii_person_start_ok(sc, k))
+		return i;
+	return k;
+}
+
+/* After a street type: a unit (", Apt. 4", " Suite 210", " #12", or on the next line): its
+ * end, or k. */
+static size_t
+pii_unit_after(const struct pii_scan *sc, size_t k, int lower)
+{
+	struct pii_aword w;
+	size_t j = k, q;
+
+	if ((j = pii_addr_sep(sc, j)) == k)
+		return k;
+	if (j < sc->len && sc->s[j] == '#') {
+		q = j + 1;
+	} else {
+		if (!pii_aword_read(sc, j, &w) || w.ordinal || !pii_aword_case_ok(&w, lower) ||
+		    !pii_in_sorted(w.f, pii_unit_words,
+		    sizeof(pii_unit_words) / sizeof(pii_unit_words[0])))
+			return k;
+		q = w.end;
+		if (q < sc->len && sc->s[q] == '.')
+			q++;
+		q = pii_sp(sc, q, 2);
+		if (q < sc->len && sc->s[q] == '#')
+			q++;
+	}
+	/* The unit itself: digits with at most one letter (4, 12B, B), at most 6 characters. */
+	j = q;
+	while (j < sc->len && pii_ascii_alnum(sc->s[j]) && j - q < 7)
+		j++;
+	if (j == q || j - q > 6 || !pii_word_ends(sc, j) || (pii_digits_at(sc, q) == 0 && j - q > 1))
+		return k;
+	return j;
+}
+
+/*
+ * "4127 Maple Grove Suite 12, Springfield, IL 62704": a house number (from i to hn_end),
+ * one to four name words, a street type, then maybe a unit and a town closed by a region,
+ * ZIP or postcode; a unit may come first ("Flat 4, 19 Kingsley Close"). Written capitalised or
+ * all in lower case; the lower-case form scores lower (prose has "3 red road bikes").
+ */
+static void
+pii_address_en(struct pii_scan *sc, size_t i, size_t hn_end)
+{
+	struct pii_aword w[6];
+	size_t k = hn_end, end = 0, e, start;
+	int nw = 0, type = -1, lower, strong = 0, extra = 0;
+	size_t n;
+	long p = pii_cp_before(sc, i, &n);
+
+	if (p == '$' || p == 0xa3 || p == 0x20ac)
+		return;                                 /* $5, £5, €5 */
+	if (k < sc->len && ((sc->s[k] | 0x20) >= 'a' && (sc->s[k] | 0x20) <= 'z') &&
+	    pii_word_ends(sc, k + 1))
+		k++;                                    /* 221B */
+	if ((k = pii_sp(sc, k, 3)) == hn_end)
+		return;
+	/* Up to six words one space apart; the last street type after 1..4 name words ends the
+	 * street ("Park Avenue", "Hill Park Road"). */
+	for (size_t j = k; nw < 6 && pii_aword_read(sc, j, &w[nw]); nw++) {
+		size_t q = pii_sp(sc, w[nw].end, 1);
+
+		if (q == w[nw].end) {
+			nw++;
+			break;
+		}
+		j = q;
+	}
+	if (nw < 2)
+		return;
+	lower = w[w[0].ordinal].lower;
+	for (int t = 1; t < nw && t <= 4; t++) {
+		const struct pii_aword *x = &w[t - 1];
+		int f;
+
+		/* Name words: capitalised like the rest, no stop word (a lone N, S, E, W is a
+		 * direction). */
+		if (!pii_aword_case_ok(x, lower) || (pii_aword_stop(x) &&
+		    !(x->end - x->start == 1 && strchr("NSEW", sc->s[x->start]) != NULL)))
+			break;
+		if (w[t].ordinal || !pii_aword_case_ok(&w[t], lower) ||
+		    (f = pii_street_type(w[t].f)) < 0)
+			continue;
+		type = t;
+		strong = f & PII_ST_STRONG;
+		end = w[t].end;
+		if ((f & PII_ST_ABBR) && end < sc->len && sc->s[end] == '.')
+			end++;
+	}
+	if (type < 0)
+		return;
+	/* A direction after the type (NW, SE). */
+	if (!lower && (e = pii_sp(sc, end, 1)) > end && pii_letters_at(sc, e, 1, 0)) {
+		size_t d = pii_letters_at(sc, e + 1, 1, 0) ? 2 : 1;
+
+		if (pii_word_ends(sc, e + d) && strchr("NSEW", sc->s[e]) != NULL &&
+		    (d == 1 || strchr("EW", sc->s[e + 1]) != NULL))
+			end = e + d;
+	}
+	if ((e = pii_unit_after(sc, end, lower)) != end) {
+		end = e;
+		extra = 1;
+	}
+	if ((e = pii_locality_at(sc, end, lower)) != 0) {
+		end = e;
+		extra = 1;
+	}
+	if ((start = pii_unit_before(sc, i)) != i)
+		extra = 1;
+	if (lower)
+		pii_add(sc, PII_STREET_ADDRESS, start, end, (strong ? 0.45 : 0.3) + (extra ? 0.2 : 0));
+	else
+		pii_add(sc, PII_STREET_ADDRESS, start, end, extra ? 0.8 : 0.6);
+}
+
+/* Street names written before the number in continental Europe: the endings of one-word
+ * names (Lindenstraße, Keizersgracht, Mannerheimintie, Drottninggatan), folded. */
+static const char *const pii_eu_street_ends[] = {
+	"allee", "damm", "gade", "gasse", "gata", "gatan", "gaten", "gracht", "kade", "katu",
+	"kuja", "laan", "plads", "platz", "plein", "polku", "singel", "str", "straat", "strasse",
+	"tie", "torget", "ufer", "utca", "vagen", "vegen", "veien", "vej", "weg",
+};
+/* English words with those endings. */
+static const char *const pii_eu_not_streets[] = { "brigade", "necktie", "renegade" };
+/* The words that come first (Via Roma, Calle Mayor, Rua Augusta, Ulica Długa), folded. */
+static const char *const pii_eu_street_firsts[] = {
+	"avenida", "avda", "calle", "carrer", "corso", "largo", "paseo", "passeig", "piazza",
+	"piazzale", "plaza", "praca", "rambla", "rua", "travessa", "ul", "ulica", "via", "viale",
+	"vicolo",
+};
+static const char *const pii_eu_particles[] = {
+	"da", "das", "de", "degli", "dei", "del", "della", "delle", "di", "do", "dos", "la", "las",
+	"los", "y",
+};
+
+#define PII_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The word ending at e (letters, inner - ' ’), in w; 0 when there is none. */
+static int
+pii_aword_before(const struct pii_scan *sc, size_t e, struct pii_aword *w)
+{
+	size_t k = e, m;
+	long cp;
+
+	while (k > 0 && (cp = pii_cp_before(sc, k, &m)) >= 0) {
+		size_t m2;
+
+		if (!pii_letter_cp(cp) && !((cp == '-' || cp == '\'') && k > 1 &&
+		    pii_letter_cp(pii_cp_before(sc, k - 1, &m2))))
+			break;
+		k -= m;
+	}
+	if (k == e || e - k > PII_WORD_MAX || !pii_aword_read(sc, k, w) || w->end != e)
+		return 0;
+	return 1;
+}
+
+/* ", 10969 Berlin", "\n1017 AB Amsterdam", or a town and ZIP after a street written the
+ * European way: the end, or 0. */
+static size_t
+pii_eu_locality_at(const struct pii_scan *sc, size_t k, int lower)
+{
+	struct pii_aword w;
+	size_t j = k, d, e;
+	int words = 0;
+
+	if (j < sc->len && sc->s[j] == ',')
+		j++;
+	j = pii_sp(sc, j, 3);
+	if (j < sc->len && sc->s[j] == '\n')
+		j = pii_sp(sc, j + 1, 3);
+	if (j == k || ((d = pii_digits_at(sc, j)) != 4 && d != 5))
+		return pii_locality_at(sc, k, lower);
+	e = pii_sp(sc, j + d, 1);
+	if (e == j + d)
+		return 0;
+	if (d == 4 && pii_letters_at(sc, e, 2, lower) && pii_word_ends(sc, e + 2))
+		e = pii_sp(sc, e + 2, 1);               /* Dutch 1017 AB */
+	for (j = 0; words < 3 && pii_aword_read(sc, e, &w) && !w.ordinal &&
+	    pii_aword_case_ok(&w, lower) && !pii_aword_stop(&w); words++) {
+		j = w.end;
+		if ((e = pii_sp(sc, w.end, 1)) == w.end)
+			break;
+	}
+	return j;
+}
+
+/*
+ * "Lindenstraße 14, 10969 Berlin", "Via Garibaldi 22": a street name then the number (i, up
+ * to hn_end), as most of continental Europe writes it; in English text, where travellers and
+ * customers quote foreign addresses.
+ */
+static void
+pii_address_eu(struct pii_scan *sc, size_t i, size_t hn_end)
+{
+	struct pii_aword w[4];
+	size_t k = i, start = 0, end = hn_end, e;
+	int nw = 0, lower;
+
+	if (k < 2 || sc->s[k - 1] != ' ')
+		return;
+	k--;
+	if (sc->s[k - 1] == '.' || sc->s[k - 1] == ',')
+		k--;
+	while (nw < 4 && pii_aword_before(sc, k, &w[nw])) {
+		k = w[nw++].start;
+		if (k < 2 || sc->s[k - 1] != ' ')
+			break;
+		k--;
+	}
+	if (nw == 0 || !pii_person_start_ok(sc, w[nw - 1].start))
+		return;
+	lower = w[0].lower;
+	if (w[0].f[0] != '\0' && !pii_in_sorted(w[0].f, pii_eu_not_streets,
+	    PII_NELEM(pii_eu_not_streets)) && pii_aword_case_ok(&w[0], lower)) {
+		size_t fl = strlen(w[0].f);
+
+		for (size_t t = 0; t < PII_NELEM(pii_eu_street_ends); t++) {
+			size_t sl = strlen(pii_eu_street_ends[t]);
+
+			if (fl >= sl + 3 && strcmp(w[0].f + fl - sl, pii_eu_street_ends[t]) == 0) {
+				start = w[0].start;
+				break;
+			}
+		}
+	}
+	/* Via Roma, Calle de Alcalá: capitalised only (lower-case "via" is an English word). */
+	for (int t = 1; start == 0 && t < nw && w[0].cap && !w[0].lower; t++) {
+		if (pii_in_sorted(w[t].f, pii_eu_street_firsts, PII_NELEM(pii_eu_street_firsts))) {
+			if (w[t].cap)
+				start = w[t].start;
+			break;
+		}
+		if (pii_in_sorted(w[t].f, pii_eu_particles, PII_NELEM(pii_eu_particles)))
+			continue;
+		if (!w[t].cap || pii_aword_stop(&w[t]))
+			break;
+	}
+	if (start == 0)
+		return;
+	if (end < sc->len && ((sc->s[end] | 0x20) >= 'a' && (sc->s[end] | 0x20) <= 'z') &&
+	    pii_word_ends(sc, end + 1))
+		end++;                                  /* 3a, 12B */
+	if (!pii_end_ok(sc, end))
+		return;
+	if ((e = pii_eu_locality_at(sc, end, lower)) != 0)
+		end = e;
+	pii_add(sc, PII_STREET_ADDRESS, start, end, lower ? 0.45 : 0.6);
+}
+
+/* An address part alone: "Apt. 4B", "apartment 12" (Suite, Unit and Flat only with a cue:
+ * "Office Suite 2019", "Unit 3 of the course"); a ZIP after "zip", "zip code", "postcode". */
+static void
+pii_address_part(struct pii_scan *sc, size_t i, const struct pii_num *nr)
+{
+	char w[3][PII_WORD_MAX + 8];
+	size_t k = i, e = nr->end, m;
+	int n;
+	long cp;
+
+	if (nr->ng == 1 && nr->gl[0] <= 5) {
+		char f[PII_WORD_MAX + 8];
+		size_t we;
+
+		if (e < sc->len && pii_ascii_alnum(sc->s[e]) && pii_word_ends(sc, e + 1) &&
+		    !pii_digit(sc->s[e]))
+			e++;                            /* 4B */
+		if (pii_end_ok(sc, e)) {
+			if (k > 0 && sc->s[k - 1] == '#')
+				k--;
+			while (k > 0 && (sc->s[k - 1] == ' ' || sc->s[k - 1] == '.') && i - k < 3)
+				k--;
+			we = k;
+			while (k > 0 && (cp = pii_cp_before(sc, k, &m)) >= 0 && pii_letter_cp(cp))
+				k -= m;
+			if (we > k && we < i && pii_fold_word((const char *)sc->s + k, we - k, f,
+			    sizeof(f)) > 0 && pii_person_start_ok(sc, k)) {
+				if (strcmp(f, "apt") == 0 || strcmp(f, "apartment") == 0)
+					pii_add(sc, PII_STREET_ADDRESS, k, e, 0.5);
+				else if (strcmp(f, "suite") == 0 || strcmp(f, "unit") == 0 ||
+				    strcmp(f, "flat") == 0)
+					pii_add(sc, PII_STREET_ADDRESS, k, e, 0.4);
+			}
+		}
+	}
+	if (!(nr->ng == 1 && nr->gl[0] == 5) &&
+	    !(nr->ng == 2 && nr->gl[0] == 5 && nr->gl[1] == 4 && nr->sep == '-'))
+		return;
+	if (!pii_end_ok(sc, nr->end))
+		return;
+	n = pii_words_before(sc, i, 3, 30, w);
+	for (int t = 0; t < n; t++)
+		if (strcmp(w[t], "zip") == 0 || strcmp(w[t], "zipcode") == 0 ||
+		    strcmp(w[t], "postcode") == 0 || strcmp(w[t], "postal") == 0) {
+			pii_add(sc, PII_STREET_ADDRESS, i, nr->end, 0.6);
+			return;
+		}
+}
+
+/* "PO Box 4410, Dayton, OH 45401": i is the box number. */
+static void
+pii_po_box(struct pii_scan *sc, size_t i, const struct pii_num *nr)
+{
+	size_t k = i, e, b;
+
+	while (k > 0 && sc->s[k - 1] == ' ')
+		k--;
+	if (k == i || k < 6 || strncasecmp((const char *)sc->s + k - 3, "box", 3) != 0)
+		return;
+	b = k - 3;
+	k = b;
+	while (k > 0 && (sc->s[k - 1] == ' ' || sc->s[k - 1] == '.'))
+		k--;
+	if (k >= 2 && strncasecmp((const char *)sc->s + k - 2, "po", 2) == 0)
+		k -= 2;
+	else if (k >= 3 && strncasecmp((const char *)sc->s + k - 3, "p.o", 3) == 0)
+		k -= 3;
+	else if (k >= 11 && strncasecmp((const char *)sc->s + k - 11, "post office", 11) == 0)
+		k -= 11;
+	else
+		return;
+	if (k == b || !pii_person_start_ok(sc, k) || nr->ng != 1 || !pii_end_ok(sc, nr->end))
+		return;
+	e = pii_locality_at(sc, nr->end, sc->s[k] == 'p');
+	pii_add(sc, PII_STREET_ADDRESS, k, e != 0 ? e : nr->end, e != 0 ? 0.8 : 0.6);
+}
+
+/* "Fort Willis, TX 75001" without a street: i is the ZIP, after a comma, a region code and
+ * one to three capitalised town words. */
+static void
+pii_town_zip(struct pii_scan *sc, size_t i, const struct pii_num *nr)
+{
+	size_t k = i, e, m, start = 0;
+	char rc[3];
+	int words = 0;
+	long cp;
+
+	if (!(nr->ng == 1 && nr->gl[0] == 5) &&
+	    !(nr->ng == 2 && nr->gl[0] == 5 && nr->gl[1] == 4 && nr->sep == '-'))
+		return;
+	if (!pii_end_ok(sc, nr->end) || k < 6 || sc->s[k - 1] != ' ')
+		return;
+	k--;
+	if (!pii_letters_at(sc, k - 2, 2, 0) || (k > 2 && pii_word_cp(pii_cp_before(sc, k - 2, &m))))
+		return;
+	rc[0] = (char)sc->s[k - 2];
+	rc[1] = (char)sc->s[k - 1];
+	rc[2] = '\0';
+	if (!pii_in_sorted(rc, pii_region_codes,
+	    sizeof(pii_region_codes) / sizeof(pii_region_codes[0])))
+		return;
+	k -= 2;
+	if (k < 3 || sc->s[k - 1] != ' ' || sc->s[k - 2] != ',')
+		return;
+	k -= 2;
+	while (words < 3 && k > 0) {
+		struct pii_aword w;
+		size_t ws = k;
+
+		while (ws > 0 && (cp = pii_cp_before(sc, ws, &m)) >= 0 &&
+		    (pii_letter_cp(cp) || cp == '-'))
+			ws -= m;
+		if (ws == k || !pii_aword_read(sc, ws, &w) || w.end != k || !w.cap || w.lower ||
+		    w.end - w.start < 2 || pii_aword_stop(&w) || !pii_person_start_ok(sc, ws))
+			break;
+		/* Title case: a capital then small letters (not a code such as GB). */
+		if (!pii_upper_cp(pii_cp_at(sc, ws, &m)) ||
+		    pii_upper_cp(pii_cp_at(sc, ws + m, &m)))
+			break;
+		start = ws;
+		words++;
+		if (ws < 2 || sc->s[ws - 1] != ' ')
+			break;
+		k = ws - 1;
+	}
+	if (words == 0)
+		return;
+	e = nr->end;
+	pii_add(sc, PII_STREET_ADDRESS, start, e, 0.6);
 }
 
 static void
@@ -583,8 +1405,26 @@ pii_numbers(struct pii_scan *sc, size_t i)
 
 		if ((ov = pii_match(sc, RX_ADDR_FR, i)) != NULL && pii_end_ok(sc, ov[1]))
 			pii_add(sc, PII_STREET_ADDRESS, i, ov[1], pii_group(ov, 1) ? 0.75 : 0.6);
-		if ((ov = pii_match(sc, RX_ADDR_EN, i)) != NULL && pii_end_ok(sc, ov[1]))
+		if (sc->en)
+			pii_address_en(sc, i, nr->end);
+		else if ((ov = pii_match(sc, RX_ADDR_EN, i)) != NULL && pii_end_ok(sc, ov[1]))
 			pii_add(sc, PII_STREET_ADDRESS, i, ov[1], 0.6);
+	}
+	if (sc->en && nr->ng == 2 && nr->sep == ' ' && nr->gl[0] <= 5 && nr->gl[1] <= 5 &&
+	    (sc->want & (1u << PII_STREET_ADDRESS))) {
+		/* "350 5th Avenue": the second group is an ordinal; "23 8 Mill Road": a flat
+		 * number, then the house number. */
+		if (next >= 'a' && next <= 'z')
+			pii_address_en(sc, i, i + nr->gl[0]);
+		else if (next == ' ')
+			pii_address_en(sc, i, nr->end);
+	}
+	if (sc->en && (sc->want & (1u << PII_STREET_ADDRESS)) && i > 0 && sc->s[i - 1] == ' ') {
+		if (nr->gl[0] <= 4 && (nr->ng == 1 || nr->first_sep != ' '))
+			pii_address_eu(sc, i, i + nr->gl[0]);
+		pii_po_box(sc, i, nr);
+		pii_town_zip(sc, i, nr);
+		pii_address_part(sc, i, nr);
 	}
 	if (strchr("123478", span[0]) != NULL && (nr->nd >= 13 || next == 'A' || next == 'B')) {
 		PCRE2_SIZE *ov = pii_match(sc, RX_NIR, i);
@@ -592,8 +1432,11 @@ pii_numbers(struct pii_scan *sc, size_t i)
 		if (ov != NULL && pii_nir_valid(span, ov[1] - i))
 			pii_add(sc, PII_FR_NIR, i, ov[1], 0.9);
 	}
-	if (!ok)
+	if (!ok) {
+		if ((next == 'x' || next == 'X') && pii_phone_ext(sc, nr->end) != nr->end)
+			pii_phone_national(sc, i, nr);          /* 555-0199x204 */
 		return;
+	}
 	if (nr->ng == 4 && nr->sep == '.' && pii_ipv4_valid(span, nr->end - i))
 		pii_add(sc, PII_IP_ADDRESS, i, nr->end, 0.6);
 	if (next == ':')
@@ -618,8 +1461,8 @@ pii_phone_plus(struct pii_scan *sc, size_t i)
 {
 	const unsigned char *s = sc->s;
 	char d[24];
-	size_t n = 0, k = i + 1, end = 0;
-	int paren = 0, plus = s[i] == '+';
+	size_t n = 0, k = i + 1, end = 0, in_paren = 0;
+	int paren = 0, plus = s[i] == '+', groups = 0, dash = 0;
 
 	if (!plus) {
 		k = i;
@@ -633,6 +1476,7 @@ pii_phone_plus(struct pii_scan *sc, size_t i)
 				d[n++] = (char)s[k++];
 			}
 			end = k;
+			groups++;
 		} else if (s[k] == '(' && !paren && (n > 0 || !plus)) {
 			size_t g = k + 1, m = n;
 
@@ -643,28 +1487,46 @@ pii_phone_plus(struct pii_scan *sc, size_t i)
 					return;
 			if (g >= sc->len || s[g] != ')' || g == k + 1)
 				break;
-			if (g == k + 2 && s[k + 1] == '0')
+			if (g == k + 2 && s[k + 1] == '0' && plus)
 				n = m;          /* the trunk 0 in "+33 (0)1" is not dialled */
+			in_paren = n - m;
 			paren = 1;
 			k = g + 1;
 			end = k;
 		} else
 			break;
 		/* One separator between groups. */
-		if (k < sc->len && (s[k] == ' ' || s[k] == '.' || s[k] == '-'))
+		if (k < sc->len && (s[k] == ' ' || s[k] == '.' || s[k] == '-')) {
+			dash |= s[k] == '-';
 			k++;
+		}
 		else if (k + 1 < sc->len && s[k] == 0xc2 && s[k + 1] == 0xa0)
 			k += 2;
 		if (k >= sc->len || !(pii_digit(s[k]) || s[k] == '('))
 			break;
 	}
-	if (end == 0 || !pii_end_ok(sc, end))
+	if (end == 0)
 		return;
+	if (!pii_end_ok(sc, end)) {
+		size_t x = end < sc->len && (s[end] | 0x20) == 'x' ? pii_phone_ext(sc, end) : end;
+
+		if (x == end)
+			return;
+		end = x;                /* +1-415-555-0199x204 */
+	} else
+		end = pii_phone_ext(sc, end);
 	d[n] = '\0';
 	if (plus && pii_phone_e164_valid(d, n))
 		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.7);
+	else if (plus && pii_phone_e164_world_valid(d, n))
+		pii_add(sc, PII_PHONE_NUMBER, i, end, 0.6);
 	else if (!plus && n == 10 && d[0] >= '2' && d[3] >= '2')
 		pii_add(sc, PII_PHONE_NUMBER, i, end, sc->en ? 0.6 : 0.45);
+	else if (!plus && paren && s[i] == '(' && in_paren >= 2 && in_paren <= 4 && groups >= 2 &&
+	    n >= 8 && n <= 11 && sc->en)
+		/* (02) 9824 6810, (068) 554 9929, (31) 452-718: other countries' area codes; a
+		 * cue (call, phone...) is needed unless a trunk 0 or a dash says phone. */
+		pii_add(sc, PII_PHONE_NUMBER, i, end, d[0] == '0' || dash ? 0.45 : 0.35);
 }
 
 /* ---- IBAN, IP v6, URL, e-mail ---- */
@@ -839,6 +1701,7 @@ struct pii_tok {
 	size_t start, end;
 	unsigned flags;
 	int cap, allcaps;
+	int poss;                       /* 's or ’s follows (Amelia's) */
 };
 
 /* Reads a name-like word at i: letters with inner '-', '\'' or '’'. 0 when none. */
@@ -879,9 +1742,14 @@ pii_tok_read(const struct pii_scan *sc, size_t i, struct pii_tok *t)
 			parts++;
 		}
 		if ((cp == '-' || cp == '\'' || cp == 0x2019)) {
-			size_t m;
+			size_t m, m2;
 			long nx = pii_cp_at(sc, k + n, &m);
 
+			if (cp != '-' && (nx == 's' || nx == 'S') &&
+			    !pii_word_cp(pii_cp_at(sc, k + n + m, &m2))) {
+				t->poss = 1;    /* the possessive is not part of the name */
+				break;
+			}
 			if (nx >= 0 && pii_letter_cp(nx)) {
 				k += n;
 				pstart = k;
@@ -1057,6 +1925,16 @@ pii_person_cue(const struct pii_scan *sc, size_t i)
 	return 0;
 }
 
+/* "This is" just before i (an introduction: "This is Jeff from billing"). */
+static int
+pii_this_is(const struct pii_scan *sc, size_t i)
+{
+	char w[2][PII_WORD_MAX + 8];
+
+	return pii_words_before(sc, i, 2, 20, w) == 2 && strcmp(w[0], "is") == 0 &&
+	    strcmp(w[1], "this") == 0;
+}
+
 static int
 pii_person_start_ok(const struct pii_scan *sc, size_t i)
 {
@@ -1120,7 +1998,8 @@ pii_person(struct pii_scan *sc, size_t i, const struct pii_tok *t0)
 		if (end > t0->end)
 			pii_add(sc, PII_PERSON, i, end, known_last ? 0.85 : 0.7);
 		else
-			pii_add(sc, PII_PERSON, i, t0->end, 0.35);
+			pii_add(sc, PII_PERSON, i, t0->end, (t0->poss || pii_this_is(sc, i)) &&
+			    sc->en ? 0.6 : 0.35);
 		return;
 	}
 	if (t0->allcaps && pii_tok_next(sc, t0, &t1) && pii_tok_first(&t1)) {
@@ -1130,6 +2009,92 @@ pii_person(struct pii_scan *sc, size_t i, const struct pii_tok *t0)
 	if (t0->flags & PII_NAME_LAST && !(t0->flags & (PII_NAME_COMMON | PII_NAME_STOP)) &&
 	    !t0->allcaps)
 		pii_add(sc, PII_PERSON, i, t0->end, 0.25);
+}
+
+/* Lower-case English after a strong cue: "my name is john smith", "i'm emma", "call me
+ * harriet", "mr. jenkins", "this is olivia from billing". i is the cue's last word (is, am, m,
+ * me, or a title), w its folded form. Only names of the lists are taken. */
+static void
+pii_person_lower(struct pii_scan *sc, size_t i, size_t e, const char *w)
+{
+	char b[2][PII_WORD_MAX + 8];
+	struct pii_tok t, t2;
+	size_t k = e, n;
+	int nb = pii_words_before(sc, i, 2, 30, b), title = 0, weak = 0;
+	unsigned want = PII_NAME_FIRST;
+	double score = 0.85;
+
+	if (strcmp(w, "is") == 0) {
+		if (nb >= 1 && strcmp(b[0], "this") == 0)
+			weak = 1;
+		else if (!(nb >= 1 && strcmp(b[0], "name") == 0))
+			return;
+	} else if (strcmp(w, "am") == 0) {
+		if (!(nb >= 1 && strcmp(b[0], "i") == 0))
+			return;
+	} else if (strcmp(w, "m") == 0) {
+		if (!(i >= 2 && (sc->s[i - 1] == '\'' || (i >= 4 && sc->s[i - 1] == 0x99 &&
+		    sc->s[i - 2] == 0x80 && sc->s[i - 3] == 0xe2))) || !(nb >= 1 &&
+		    strcmp(b[0], "i") == 0))
+			return;
+	} else if (strcmp(w, "me") == 0) {
+		if (!(nb >= 1 && strcmp(b[0], "call") == 0))
+			return;
+	} else if (strcmp(w, "hi") == 0 || strcmp(w, "hello") == 0 || strcmp(w, "dear") == 0 ||
+	    strcmp(w, "thanks") == 0) {
+		score = 0.7;                    /* hi olumide, dear yasmine emmerich */
+	} else {
+		title = 1;                      /* mr, ms, mrs, dr, miss */
+		want = PII_NAME_FIRST | PII_NAME_LAST;
+		if (k < sc->len && sc->s[k] == '.')
+			k++;
+	}
+	if (pii_cp_at(sc, k, &n) != ' ' || !pii_tok_read(sc, k + n, &t) || t.cap ||
+	    !(t.flags & want) || t.flags & (PII_NAME_COMMON | PII_NAME_STOP | PII_NAME_TITLE |
+	    PII_NAME_MONTH))
+		return;
+	e = t.end;
+	if (pii_tok_next(sc, &t, &t2) && !t2.cap && t2.flags & (PII_NAME_FIRST | PII_NAME_LAST) &&
+	    !(t2.flags & (PII_NAME_COMMON | PII_NAME_STOP | PII_NAME_MONTH)))
+		e = t2.end;                     /* john smith */
+	else if (weak) {
+		/* "this is amber and green": a name only when "from", "here", "speaking" or the
+		 * end of the clause follows. */
+		char a[1][PII_WORD_MAX + 8];
+		long c = pii_cp_at(sc, t.end, &n);
+
+		if (!(c < 0 || c == ',' || c == '.' || c == '!' || c == ';' || c == '\n' ||
+		    (pii_words_after(sc, t.end, 1, 20, a) == 1 && (strcmp(a[0], "from") == 0 ||
+		    strcmp(a[0], "here") == 0 || strcmp(a[0], "speaking") == 0 ||
+		    strcmp(a[0], "at") == 0 || strcmp(a[0], "with") == 0))))
+			return;
+	}
+	if (weak || title)
+		score = 0.7;
+	if (e == t.end && strcmp(w, "dear") != 0 && !title && score < 0.85 &&
+	    pii_cp_at(sc, t.end, &n) != ',' && pii_cp_at(sc, t.end, &n) != '!' && !weak)
+		return;                 /* "hi there", "thanks again": a comma or ! after the name */
+	pii_add(sc, PII_PERSON, t.start, e, score);
+}
+
+/* A lower-case word that may end a cue (is, am, m, me, mr, ms, mrs, dr, miss). */
+static void
+pii_lower_cue(struct pii_scan *sc, size_t i)
+{
+	static const char *const cues[] = { "am", "dear", "dr", "hello", "hi", "is", "m", "me",
+	    "miss", "mr", "mrs", "ms", "thanks" };
+	char w[8];
+	size_t e = i;
+
+	while (e < sc->len && e - i < 7 && sc->s[e] >= 'a' && sc->s[e] <= 'z')
+		e++;
+	if (e - i > 6 || (e < sc->len && pii_ascii_alnum(sc->s[e])))
+		return;
+	memcpy(w, sc->s + i, e - i);
+	w[e - i] = '\0';
+	if (pii_in_sorted(w, cues, sizeof(cues) / sizeof(cues[0])) &&
+	    (strcmp(w, "m") == 0 || pii_person_start_ok(sc, i)))
+		pii_person_lower(sc, i, e, w);
 }
 
 /* ---- the walk ---- */
@@ -1169,8 +2134,12 @@ pii_word_start(struct pii_scan *sc, size_t i, long cp)
 			} else if (!pii_hex(s[k]))
 				break;
 	}
-	if (!pii_upper_cp(cp))
+	if (!pii_upper_cp(cp)) {
+		if (sc->en && (c == 'i' || c == 'a' || c == 'm' || c == 'd' || c == 'h' ||
+		    c == 't') && (sc->want & (1u << PII_PERSON)))
+			pii_lower_cue(sc, i);
 		return;
+	}
 	if (c >= 'A' && c <= 'Z' && i + 4 < sc->len && s[i + 1] >= 'A' && s[i + 1] <= 'Z' &&
 	    pii_digit(s[i + 2]) && pii_digit(s[i + 3]) && pii_person_start_ok(sc, i))
 		pii_iban(sc, i);
@@ -1251,9 +2220,9 @@ struct pii_ctx_list {
 static const char *const ctx_email[] = {
 	"adresse", "contact", "courriel", "ecrire", "electronique", "email", "mail", "mel", "write" };
 static const char *const ctx_phone[] = {
-	"appel", "appeler", "appelez", "call", "cell", "contact", "fax", "fixe", "joignable",
-	"joindre", "mobile", "num", "number", "numero", "phone", "portable", "sms", "tel",
-	"telephone", "whatsapp" };
+	"appel", "appeler", "appelez", "call", "cell", "cellphone", "contact", "dial", "fax",
+	"fixe", "joignable", "joindre", "landline", "mobile", "num", "number", "numero", "phone",
+	"portable", "reach", "ring", "sms", "tel", "telephone", "text", "whatsapp" };
 static const char *const ctx_phone_neg[] = {
 	"colis", "commande", "dossier", "facture", "invoice", "order", "ref", "reference", "suivi",
 	"ticket", "tracking" };
@@ -1283,15 +2252,19 @@ static const char *const ctx_date_neg[] = { "build", "release", "v", "ver", "ver
 static const char *const ctx_date[] = {
 	"anniversaire", "birth", "birthday", "born", "dob", "naissance", "ne", "nee" };
 static const char *const ctx_addr[] = {
-	"address", "adresse", "delivery", "demeurant", "domicile", "domicilie", "domiciliee",
-	"habite", "live", "lives", "living", "livraison", "postal", "postale", "reside", "resident",
-	"residing", "shipping" };
+	"address", "adresse", "deliver", "delivered", "delivery", "demeurant", "domicile",
+	"domicilie", "domiciliee", "habite", "live", "lives", "living", "livraison", "located",
+	"mailing", "moved", "parcel", "postal", "postale", "reside", "resident", "residing", "send",
+	"sent", "ship", "shipped", "shipping" };
 static const char *const ctx_person[] = {
-	"agent", "appelle", "bonjour", "cher", "chere", "client", "cliente", "conseiller",
-	"conseillere", "contact", "cordialement", "dear", "dr", "employe", "employee", "hello", "hi",
-	"interlocuteur", "m", "madame", "mademoiselle", "mlle", "mme", "monsieur", "mr", "mrs", "ms",
-	"name", "nom", "patient", "patiente", "prenom", "regards", "salarie", "salut", "signe",
-	"sincerely" };
+	"agent", "appelle", "ask", "asked", "bonjour", "boss", "brother", "call", "called", "cher",
+	"chere", "client", "cliente", "colleague", "conseiller", "conseillere", "contact",
+	"cordialement", "daughter", "dear", "dr", "email", "emailed", "employe", "employee",
+	"father", "friend", "hello", "hi", "husband", "interlocuteur", "m", "madame",
+	"mademoiselle", "manager", "message", "mlle", "mme", "monsieur", "mother", "mr", "mrs", "ms",
+	"name", "neighbor", "neighbour", "nom", "patient", "patiente", "prenom", "regards", "said",
+	"salarie", "salut", "says", "signe", "sincerely", "sister", "spoke", "talked", "tell",
+	"text", "thank", "thanks", "told", "wife", "wrote" };
 
 #define CTX(a) a, sizeof(a) / sizeof(a[0])
 static const struct pii_ctx_list pii_ctx[PII_ENTITY_COUNT] = {

@@ -34,6 +34,9 @@ int pii_date_valid(int day, int month, int year);
 /* E.164 digits (without '+'): 1 when the country code is one coffre knows (EU, EEA, UK, CH,
  * North America, French overseas) and the national part has a length that country uses. */
 int pii_phone_e164_valid(const char *digits, size_t n);
+/* The same over every assigned country code (ITU-T E.164 list; national lengths as each
+ * country's plan gives them), for numbers written with '+'. */
+int pii_phone_e164_world_valid(const char *digits, size_t n);
 
 /* analyze.c: 0 when text is valid UTF-8 without NUL bytes, else ERR_INVALID. */
 int pii_text_check(const char *text, size_t len);

@@ -14,16 +14,16 @@
 #include "search/analyze.h"
 
 #define NAMES_WORD_MAX 48
-#define NAMES_TABLE_BITS 14             /* 16384 slots for about 6,400 words */
+#define NAMES_TABLE_BITS 16             /* 65536 slots for about 25,300 words */
 #define NAMES_TABLE_SIZE (1u << NAMES_TABLE_BITS)
 
 /* Words of the lists below that are also common capitalised words; folded forms. */
 static const char *const names_common[] = {
 	"angel", "april", "art", "august", "avril", "baby", "bell", "berry", "bill", "brook",
 	"chance", "chase", "faith", "france", "grace", "green", "guy", "hope", "hunter", "justice",
-	"king", "lane", "love", "mai", "major", "marine", "mark", "may", "olive", "page", "paris",
-	"precious", "price", "ray", "rich", "royal", "sage", "sky", "stone", "summer", "victoire",
-	"white", "will", "young",
+	"king", "lane", "london", "love", "mai", "major", "marine", "mark", "may", "mercedes",
+	"milano", "olive", "page", "paris", "precious", "price", "ray", "rich", "roma", "royal",
+	"sage", "santa", "sky", "stone", "summer", "victoire", "white", "will", "young",
 };
 
 static const char *const names_titles[] = {
@@ -167,6 +167,15 @@ names_build(void)
 	NAMES_ADD_LIST(names_particles, PII_NAME_PARTICLE);
 	NAMES_ADD_LIST(names_months, PII_NAME_MONTH | PII_NAME_STOP);
 	NAMES_ADD_LIST(names_stop, PII_NAME_STOP);
+	/* Stop words among the names (Will, Mme...) are marked once here rather than looked up
+	 * at each capitalised word of a text. */
+	for (size_t i = 0; rc == 0 && i < NAMES_TABLE_SIZE; i++) {
+		struct names_slot *sl = &names_table[i];
+
+		if (sl->off != 0 && (analyze_is_stop("fr", names_pool + sl->off) ||
+		    analyze_is_stop("en", names_pool + sl->off)))
+			sl->flags |= PII_NAME_STOP;
+	}
 	names_rc = rc;
 }
 
@@ -186,11 +195,9 @@ pii_names_lookup(const char *word, size_t len)
 
 	if (names_rc != 0 || (n = pii_fold_word(word, len, f, sizeof(f))) < 0)
 		return 0;
-	flags = names_find(f, (size_t)n)->flags;
-	/* Stop words are looked up only for known words here (Will, Mme...): the callers ask
+	/* Known words carry PII_NAME_STOP when they are stop words (names_build); the callers ask
 	 * pii_names_is_stop for the rest, only when it matters. */
-	if (flags != 0 && (analyze_is_stop("fr", f) || analyze_is_stop("en", f)))
-		flags |= PII_NAME_STOP;
+	flags = names_find(f, (size_t)n)->flags;
 	return flags;
 }
 

@@ -322,22 +322,78 @@ static const struct {
 	{ "596", 9, 9 }, { "681", 6, 6 }, { "687", 6, 6 }, { "689", 8, 9 },
 };
 
+/* The other assigned codes (country codes are prefix-free: one entry matches at most). */
+static const struct {
+	const char *cc;
+	unsigned char min, max;
+} validate_phone_cc_world[] = {
+	{ "7", 10, 10 }, { "20", 8, 10 }, { "27", 9, 9 }, { "51", 8, 9 }, { "52", 10, 10 },
+	{ "53", 8, 8 }, { "54", 10, 11 }, { "55", 10, 11 }, { "56", 9, 9 }, { "57", 10, 10 },
+	{ "58", 10, 10 }, { "60", 8, 10 }, { "61", 9, 9 }, { "62", 8, 12 }, { "63", 8, 10 },
+	{ "64", 8, 10 }, { "65", 8, 8 }, { "66", 8, 9 }, { "81", 9, 10 }, { "82", 8, 10 },
+	{ "84", 9, 10 }, { "86", 10, 11 }, { "90", 10, 10 }, { "91", 10, 10 }, { "92", 9, 10 },
+	{ "93", 9, 9 }, { "94", 9, 9 }, { "95", 7, 10 }, { "98", 10, 10 }, { "212", 9, 9 },
+	{ "213", 8, 9 }, { "216", 8, 8 }, { "218", 9, 9 }, { "220", 7, 7 }, { "221", 9, 9 },
+	{ "223", 8, 8 }, { "225", 10, 10 }, { "229", 8, 10 }, { "233", 9, 9 }, { "234", 8, 10 },
+	{ "237", 9, 9 }, { "243", 9, 9 }, { "244", 9, 9 }, { "251", 9, 9 }, { "254", 9, 9 },
+	{ "255", 9, 9 }, { "256", 9, 9 }, { "260", 9, 9 }, { "263", 9, 9 }, { "355", 8, 9 },
+	{ "373", 8, 8 }, { "374", 8, 8 }, { "375", 9, 9 }, { "378", 6, 10 }, { "380", 9, 9 },
+	{ "381", 8, 9 }, { "382", 8, 8 }, { "383", 8, 8 }, { "387", 8, 8 }, { "389", 8, 8 },
+	{ "501", 7, 7 }, { "502", 8, 8 }, { "503", 8, 8 }, { "504", 8, 8 }, { "505", 8, 8 },
+	{ "506", 8, 8 }, { "507", 7, 8 }, { "509", 8, 8 }, { "591", 8, 8 }, { "593", 8, 9 },
+	{ "595", 9, 9 }, { "598", 8, 8 }, { "675", 7, 8 }, { "679", 7, 7 }, { "852", 8, 8 },
+	{ "853", 8, 8 }, { "855", 8, 9 }, { "856", 8, 10 }, { "880", 10, 10 }, { "886", 8, 9 },
+	{ "960", 7, 7 }, { "961", 7, 8 }, { "962", 8, 9 }, { "963", 9, 9 }, { "964", 10, 10 },
+	{ "965", 8, 8 }, { "966", 9, 9 }, { "967", 9, 9 }, { "968", 8, 8 }, { "970", 9, 9 },
+	{ "971", 8, 9 }, { "972", 8, 9 }, { "973", 8, 8 }, { "974", 8, 8 }, { "975", 8, 8 },
+	{ "976", 8, 8 }, { "977", 8, 10 }, { "992", 9, 9 }, { "993", 8, 8 }, { "994", 9, 9 },
+	{ "995", 9, 9 }, { "996", 9, 9 }, { "998", 9, 9 },
+};
+
+/* -1 when no country code of the table starts digits, else whether the length fits. */
+static int
+validate_phone_cc_check(const char *digits, size_t n, const char *cc, unsigned min,
+    unsigned max)
+{
+	size_t cl = strlen(cc), rest;
+
+	if (n <= cl || memcmp(digits, cc, cl) != 0)
+		return -1;
+	rest = n - cl;
+	/* The trunk 0 is dropped after a country code, except in Italy. */
+	return (digits[cl] != '0' || (cl == 2 && memcmp(digits, "39", 2) == 0)) && rest >= min &&
+	    rest <= max;
+}
+
 int
 pii_phone_e164_valid(const char *digits, size_t n)
 {
 	if (n < 8 || n > 15 || digits[0] == '0')
 		return 0;
 	for (size_t i = 0; i < sizeof(validate_phone_cc) / sizeof(validate_phone_cc[0]); i++) {
-		size_t cl = strlen(validate_phone_cc[i].cc);
+		int r = validate_phone_cc_check(digits, n, validate_phone_cc[i].cc,
+		    validate_phone_cc[i].min, validate_phone_cc[i].max);
 
-		if (n > cl && memcmp(digits, validate_phone_cc[i].cc, cl) == 0) {
-			size_t rest = n - cl;
+		if (r >= 0)
+			return r;
+	}
+	return 0;
+}
 
-			/* The trunk 0 is dropped after a country code, except in Italy. */
-			return (digits[cl] != '0' || (cl == 2 && memcmp(digits, "39", 2) == 0)) &&
-			    rest >= validate_phone_cc[i].min &&
-			    rest <= validate_phone_cc[i].max;
-		}
+int
+pii_phone_e164_world_valid(const char *digits, size_t n)
+{
+	if (n < 8 || n > 15 || digits[0] == '0')
+		return 0;
+	if (pii_phone_e164_valid(digits, n))
+		return 1;
+	for (size_t i = 0; i < sizeof(validate_phone_cc_world) / sizeof(validate_phone_cc_world[0]);
+	    i++) {
+		int r = validate_phone_cc_check(digits, n, validate_phone_cc_world[i].cc,
+		    validate_phone_cc_world[i].min, validate_phone_cc_world[i].max);
+
+		if (r >= 0)
+			return r;
 	}
 	return 0;
 }

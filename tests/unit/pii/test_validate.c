@@ -159,6 +159,14 @@ test_dates_phones(void **state)
 	assert_true(pii_phone_e164_valid(S("596696123456")));        /* Martinique mobile */
 	assert_false(pii_phone_e164_valid(S("99912345678")));        /* no such country */
 	assert_false(pii_phone_e164_valid(S("1202555012")));         /* NANP has 10 digits */
+	/* The world table: the rest of the assigned country codes, for '+' numbers. */
+	assert_true(pii_phone_e164_world_valid(S("61731234567")));     /* Australia */
+	assert_true(pii_phone_e164_world_valid(S("919876543210")));    /* India */
+	assert_true(pii_phone_e164_world_valid(S("2348031234567")));   /* Nigeria */
+	assert_true(pii_phone_e164_world_valid(S("33612345678")));     /* the first table too */
+	assert_false(pii_phone_e164_world_valid(S("9191234567")));     /* India has 10 digits */
+	assert_false(pii_phone_e164_world_valid(S("99912345678")));    /* unassigned */
+	assert_false(pii_phone_e164_world_valid(S("2800012345")));     /* 28x is spare */
 }
 
 int
