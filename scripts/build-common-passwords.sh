@@ -68,19 +68,8 @@ john=${JOHN_LIST:-/usr/share/john/password.lst}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-if [ -n "${ZXCVBN_TGZ:-}" ]; then
-	cp "$ZXCVBN_TGZ" "$tmp/zxcvbn.tgz"
-else
-	(cd "$tmp" && npm pack --silent "zxcvbn@$ZXCVBN_VERSION" >/dev/null)
-	mv "$tmp/zxcvbn-$ZXCVBN_VERSION.tgz" "$tmp/zxcvbn.tgz"
-fi
-got=$(node -e 'const c = require("crypto"), fs = require("fs");
-console.log("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' \
-    "$tmp/zxcvbn.tgz")
-if [ "$got" != "$ZXCVBN_INTEGRITY" ]; then
-	echo "zxcvbn tarball integrity mismatch: $got" >&2
-	exit 1
-fi
+"$root/scripts/npm-fetch.sh" "zxcvbn" "$ZXCVBN_VERSION" "$ZXCVBN_INTEGRITY" "$tmp/zxcvbn.tgz" \
+    "${ZXCVBN_TGZ:-}"
 tar -xzf "$tmp/zxcvbn.tgz" -C "$tmp"
 [ -r "$john" ] || { echo "note: $john not found, zxcvbn only" >&2; john=; }
 

@@ -60,19 +60,8 @@ out=${1:-$root/data/person-names.txt}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-if [ -n "${FAKER_TGZ:-}" ]; then
-	cp "$FAKER_TGZ" "$tmp/faker.tgz"
-else
-	(cd "$tmp" && npm pack --silent "@faker-js/faker@$FAKER_VERSION" >/dev/null)
-	mv "$tmp/faker-js-faker-$FAKER_VERSION.tgz" "$tmp/faker.tgz"
-fi
-got=$(node -e 'const c = require("crypto"), fs = require("fs");
-console.log("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' \
-    "$tmp/faker.tgz")
-if [ "$got" != "$FAKER_INTEGRITY" ]; then
-	echo "faker tarball integrity mismatch: $got" >&2
-	exit 1
-fi
+"$root/scripts/npm-fetch.sh" "@faker-js/faker" "$FAKER_VERSION" "$FAKER_INTEGRITY" "$tmp/faker.tgz" \
+    "${FAKER_TGZ:-}"
 tar -xzf "$tmp/faker.tgz" -C "$tmp"
 for dict in /usr/share/dict/american-english /usr/share/dict/french; do
 	[ -r "$dict" ] || { echo "$dict missing: apt-get install wamerican wfrench" >&2; exit 1; }

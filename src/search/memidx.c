@@ -38,6 +38,9 @@ struct mhot {
 
 #define MEMIDX_ALIVE(ix, d) (((ix)->alive[(d) >> 6] >> ((d) & 63)) & 1)
 
+struct memidx;
+static const uint32_t *memidx_tokens(const struct memidx *ix, const struct mdoc *m);
+
 /* Strings of at most MEMIDX_ID_LEN bytes numbered in order of arrival, found by hash. */
 struct keytab {
 	char (*key)[MEMIDX_ID_LEN + 1];
@@ -78,6 +81,13 @@ struct memidx {
 	struct keytab tags, colls, langs;
 	int sealed;
 };
+
+/* A document's tokens (none at all in the index: no array to point into). */
+static const uint32_t *
+memidx_tokens(const struct memidx *ix, const struct mdoc *m)
+{
+	return ix->fwd != NULL ? ix->fwd + m->fwd : NULL;
+}
 
 /* ---- small tables ---- */
 
@@ -1056,34 +1066,29 @@ memidx_parse_prim(struct memidx_query *q)
 	return e;
 }
 
-static int
-memidx_parse_not(struct memidx_query *q)
-{
-	int e = memidx_parse_prim(q);
-
-	while (e >= 0 && memidx_keyword(q, "NOT"))
-		e = memidx_node(q, MEMIDX_NOT, e, memidx_parse_prim(q));
-	return e;
-}
+/* Operators by precedence, loosest first (FTS5's: NOT binds tighter than AND, AND than OR). */
+static const struct {
+	const char *kw;
+	int kind;
+} memidx_ops[] = { { "OR", MEMIDX_OR }, { "AND", MEMIDX_AND }, { "NOT", MEMIDX_NOT } };
 
 static int
-memidx_parse_and(struct memidx_query *q)
+memidx_parse_level(struct memidx_query *q, size_t level)
 {
-	int e = memidx_parse_not(q);
+	int e;
 
-	while (e >= 0 && memidx_keyword(q, "AND"))
-		e = memidx_node(q, MEMIDX_AND, e, memidx_parse_not(q));
+	if (level == sizeof(memidx_ops) / sizeof(memidx_ops[0]))
+		return memidx_parse_prim(q);
+	e = memidx_parse_level(q, level + 1);
+	while (e >= 0 && memidx_keyword(q, memidx_ops[level].kw))
+		e = memidx_node(q, memidx_ops[level].kind, e, memidx_parse_level(q, level + 1));
 	return e;
 }
 
 static int
 memidx_parse_or(struct memidx_query *q)
 {
-	int e = memidx_parse_and(q);
-
-	while (e >= 0 && memidx_keyword(q, "OR"))
-		e = memidx_node(q, MEMIDX_OR, e, memidx_parse_and(q));
-	return e;
+	return memidx_parse_level(q, 0);
 }
 
 static int
@@ -1111,7 +1116,7 @@ static double
 memidx_phrase_in(const struct memidx *ix, const struct memidx_phrase *p, uint32_t d)
 {
 	const struct mdoc *m = &ix->doc[d];
-	const uint32_t *f = ix->fwd + m->fwd;
+	const uint32_t *f = memidx_tokens(ix, m);
 	double wf = 0;
 
 	for (int c = 0; c < 3; f += m->len[c], c++) {
@@ -1138,7 +1143,7 @@ memidx_phrase_at(const struct memidx *ix, const struct memidx_phrase *p, uint32_
     size_t best, const uint32_t *gk)
 {
 	const struct mdoc *m = &ix->doc[d];
-	const uint32_t *f = ix->fwd + m->fwd;
+	const uint32_t *f = memidx_tokens(ix, m);
 	uint32_t pos[MEMIDX_PHRASE_POS][MEMIDX_POS_MAX];
 	size_t npos[MEMIDX_PHRASE_POS], at[MEMIDX_PHRASE_POS] = { 0 };
 	uint32_t end0 = m->len[0], end1 = m->len[0] + m->len[1];
@@ -1459,7 +1464,7 @@ memidx_hit_marks(const struct memidx *ix, const struct memidx_query *q, uint32_t
     struct memidx_hit *h)
 {
 	const struct mdoc *m = &ix->doc[d];
-	const uint32_t *f = ix->fwd + m->fwd;
+	const uint32_t *f = memidx_tokens(ix, m);
 	uint32_t n = m->len[2], best = 0, best_n = 0, span = 0;
 	uint8_t *mark;
 
@@ -1722,7 +1727,7 @@ memidx_search(struct memidx *ix, const char *expr, const struct memidx_filter *f
 		for (size_t i = 0; i < nsrc; i++) {
 			uint32_t d = src[i];
 			const struct mhot *m = &ix->hot[d];
-			const uint32_t *tg = ix->dtags + m->tags;
+			const uint32_t *tg = m->ntags > 0 ? ix->dtags + m->tags : NULL;
 			struct memidx_cand c = { 0, d };
 			int ok = 1;
 

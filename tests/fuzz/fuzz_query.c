@@ -1,17 +1,21 @@
 /*
  * Search queries: whatever the bytes, query_parse returns 0, ERR_INVALID or ERR_TOOBIG, and every
- * expression it produces is accepted by FTS5, on coffre's tokenizer and on the default one.
+ * expression it produces is accepted by FTS5, on coffre's tokenizer and on the default one, and
+ * by the in-memory index (search/memidx.h), which finds as many documents as FTS5 does.
  */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
 #include "fuzz.h"
 #include "search/analyze.h"
+#include "search/memidx.h"
 #include "search/query.h"
 
 static sqlite3_stmt *fuzz_stmt[2];
+static struct memidx *fuzz_ix;
 
 /* Opened once: two FTS5 tables with a few rows, so that queries do real work. */
 static int
@@ -32,7 +36,21 @@ fuzz_open(void)
 	    sqlite3_prepare_v2(db, "INSERT INTO c VALUES (?1 || ?2, ?1 || ?2)", -1, &ins,
 	    NULL) != SQLITE_OK)
 		return -1;
+	if ((fuzz_ix = memidx_new((const double[3]){ 10, 5, 1 })) == NULL)
+		return -1;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char text[128], id[33];
+		struct memidx_doc d = { .rowid = (int64_t)i + 1, .id = id, .language = rows[i][0] };
+
+		/* the same rows in memory: title and body as in c, no tags; the last one in the
+		 * tail (added after the seal) */
+		snprintf(id, sizeof(id), "%032zu", i + 1);
+		snprintf(text, sizeof(text), "%s%s", analyze_marker(rows[i][0]), rows[i][1]);
+		d.col[0] = d.col[2] = text;
+		d.col_len[0] = d.col_len[2] = strlen(text);
+		if ((i + 1 == sizeof(rows) / sizeof(rows[0]) && memidx_seal(fuzz_ix) != 0) ||
+		    memidx_add(fuzz_ix, &d) != 0)
+			return -1;
 		sqlite3_bind_text(ins, 1, analyze_marker(rows[i][0]), -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, rows[i][1], -1, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
@@ -89,6 +107,15 @@ fuzz_check(const struct query_parsed *p)
 		sqlite3_bind_text(s, 1, p->expr, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_ROW)
 			abort();        /* an FTS5 syntax error: the parser let user syntax through */
+		if (i == 1) {
+			struct memidx_filter none = { 0 };
+			struct memidx_result r;
+
+			if (memidx_search(fuzz_ix, p->expr, &none, 10, 0, &r) != 0 ||
+			    r.total != (uint64_t)sqlite3_column_int64(s, 0))
+				abort();        /* memory and FTS5 disagree */
+			memidx_result_clear(&r);
+		}
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
 	}
