@@ -125,6 +125,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	search_memory(config_bool(cfg, "search.memory_index"));
+	search_memory_cap((size_t)config_int(cfg, "search.memory_max_mib") << 20);
 	if ((vaults = vault_cache_new(sys, 64, (unsigned)config_int(cfg, "server.threads"))) ==
 	    NULL) {
 		cli_error("out of memory");

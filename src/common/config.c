@@ -75,6 +75,9 @@ static const struct config_def config_defs[] = {
 	{ "search.memory_index", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "Answer searches from an in-memory copy of each open vault's full-text index (built\n"
 	  "at its first search, about 3.5 KiB per document); false: from the FTS5 tables." },
+	{ "search.memory_max_mib", CONFIG_INT, "4096", 1, 1048576, NULL,
+	  "MiB that the in-memory indexes of all vaults may take together (about 3.5 KiB per\n"
+	  "document); a vault that would go over is searched from the FTS5 tables." },
 	{ "search.memory_idle", CONFIG_INT, "900", 10, 604800, NULL,
 	  "Seconds without a search after which a vault's in-memory index is freed (checked on\n"
 	  "the audit checkpoint beat; the next search builds it again)." },

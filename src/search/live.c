@@ -20,12 +20,14 @@ struct live_gen {
 	sqlite3_int64 seq;              /* the last doc_index_log entry it includes */
 	int stale;                      /* cannot catch up: only a new build helps */
 	unsigned refs;                  /* under live_state.mu */
+	size_t bytes;                   /* counted in live_used while installed or held */
 };
 
 struct live_state {
 	pthread_mutex_t mu;
 	struct live_gen *cur;
 	_Atomic int64_t used_us;        /* the last search that asked for it */
+	int64_t refused_until_us;       /* over the memory cap: no new build before then */
 	struct vault *v;                /* while a builder runs */
 	pthread_t builder;
 	int building, joinable;
@@ -33,6 +35,11 @@ struct live_state {
 };
 
 static atomic_int live_on = 1;
+/* Bytes of every vault's in-memory index, and the cap (search.memory_max_mib; 0: none). */
+static _Atomic size_t live_used, live_cap;
+
+#define LIVE_BYTES_PER_DOC 3584         /* bench/search: 337 MiB for 100k documents */
+#define LIVE_REFUSED_US 60000000        /* how long a refused build is not tried again */
 
 static const double live_weights[3] = { SEARCH_W_TITLE, SEARCH_W_TAGS, SEARCH_W_BODY };
 
@@ -42,11 +49,18 @@ live_enable(int on)
 	atomic_store(&live_on, on != 0);
 }
 
+void
+live_set_cap(size_t bytes)
+{
+	atomic_store(&live_cap, bytes);
+}
+
 static void
 live_gen_free(struct live_gen *g)
 {
 	if (g == NULL)
 		return;
+	atomic_fetch_sub(&live_used, g->bytes);
 	memidx_free(g->ix);
 	pthread_rwlock_destroy(&g->lock);
 	free(g);
@@ -270,6 +284,8 @@ live_install(struct live_state *st, struct live_gen *g, const char *how, uint64_
 	size_t live, tail, dead, bytes;
 
 	memidx_stats(g->ix, &live, &tail, &dead, &bytes);
+	g->bytes = bytes;
+	atomic_fetch_add(&live_used, bytes);
 	pthread_mutex_lock(&st->mu);
 	old = st->cur;
 	st->cur = g;
@@ -358,11 +374,35 @@ live_hold(struct live_state *st)
 static void
 live_rebuild(struct vault *v, struct live_state *st, sqlite3 *db)
 {
-	sqlite3_int64 n = live_log_seq(db, "SELECT count(*) FROM doc_index_map");
+	sqlite3_int64 n;
 	struct live_gen *g = NULL;
 	uint64_t t0 = time_mono_ns();
+	int64_t now = time_real_us();
+	size_t cap = atomic_load(&live_cap), mine = 0, want;
 
-	if (n < 0 || n > LIVE_SYNC_DOCS) {
+	pthread_mutex_lock(&st->mu);
+	if (now < st->refused_until_us) {
+		pthread_mutex_unlock(&st->mu);
+		return;
+	}
+	if (st->cur != NULL)
+		mine = st->cur->bytes;  /* freed when the new one replaces it */
+	pthread_mutex_unlock(&st->mu);
+	if ((n = live_log_seq(db, "SELECT count(*) FROM doc_index_map")) < 0)
+		return;
+	/* The cap: searches of a vault that does not fit use the FTS5 tables (correct, slower). */
+	want = (size_t)n * LIVE_BYTES_PER_DOC;
+	if (cap != 0 && atomic_load(&live_used) - mine + want > cap) {
+		pthread_mutex_lock(&st->mu);
+		st->refused_until_us = now + LIVE_REFUSED_US;
+		pthread_mutex_unlock(&st->mu);
+		log_warnx("search: tenant %s: no in-memory index (about %zu MiB for %lld documents, "
+		    "%zu MiB in use, search.memory_max_mib %zu): searches use the FTS5 tables",
+		    vault_tenant_id(v), want >> 20, (long long)n, atomic_load(&live_used) >> 20,
+		    cap >> 20);
+		return;
+	}
+	if (n > LIVE_SYNC_DOCS) {
 		live_start(v, st);
 		return;
 	}

@@ -30,6 +30,9 @@ int live_warm(struct vault *v);
 /* Frees the vault's in-memory index when no search asked for it for idle_us (the next
  * search builds it again). */
 int live_trim(struct vault *v, int64_t idle_us);
+/* The most memory all in-memory indexes may take (bytes; 0: no cap). A vault whose index
+ * would go over it is searched with SQL (a warning says so, again at most once a minute). */
+void live_set_cap(size_t bytes);
 /* Turns the in-memory indexes on (the default) or off, for every vault. */
 void live_enable(int on);
 

@@ -935,6 +935,12 @@ search_memory(int on)
 	live_enable(on);
 }
 
+void
+search_memory_cap(size_t bytes)
+{
+	live_set_cap(bytes);
+}
+
 int
 search_warm(struct vault *v)
 {

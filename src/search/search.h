@@ -69,6 +69,8 @@ int search_run(struct vault *v, const struct identity *id, const struct search_p
  * search_warm builds the vault's copy now and waits (benchmarks, tests).
  */
 void search_memory(int on);
+/* search.memory_max_mib: the memory all vaults' in-memory indexes may take together. */
+void search_memory_cap(size_t bytes);
 int search_warm(struct vault *v);
 /* Frees the in-memory index of v when unused for idle_us (search.memory_idle). */
 int search_memory_trim(struct vault *v, int64_t idle_us);

@@ -1184,6 +1184,33 @@ class MemoryIndex(SearchCase):
         self.assertEqual(doc_id in ids, found, (w, ids))
 
 
+class MemoryCap(SearchCase):
+    """search.memory_max_mib: a vault whose index would not fit is searched from the FTS5
+    tables, with the same answers, and the operator is told (once a minute at most)."""
+    sets = {"search.memory_max_mib": "1"}
+
+    @classmethod
+    def populate(cls):
+        # about 3.5 KiB of index per document: 300 documents do not fit in 1 MiB
+        cls.w = word()
+        for k in range(300):
+            cls.make(f"d{k}", f"Note {k}", f"Body {cls.w if k % 3 == 0 else 'plain'} {k}.")
+
+    def test_over_the_cap_searches_use_sql(self):
+        doc = self.search(self.w, limit=50)
+        self.assertEqual(doc["total"], 100)
+        self.assertEqual({self.key_of(h["id"]) for h in self.search(self.w, limit=50,
+                                                                     offset=50)["hits"]},
+                         {f"d{k}" for k in range(0, 300, 3)} - {self.key_of(h["id"]) for h
+                                                                in doc["hits"]})
+        for _ in range(3):
+            self.search(self.w)
+        log = self.srv.stderr()
+        self.assertEqual(log.count("no in-memory index"), 1, "warned once, not per search")
+        self.assertIn("search.memory_max_mib 1)", log)
+        self.assertEqual(log.count("in-memory index built"), 0)
+
+
 # The same suites with search.memory_index=false: every answer from the FTS5 tables, which
 # stay the fallback of the in-memory index (and its reference: tests/unit/search/test_memidx.c).
 SQL = {"search.memory_index": "false"}
