@@ -80,6 +80,20 @@ live_gen_release(struct live_state *st, struct live_gen *g)
 		live_gen_free(g);
 }
 
+/* Makes g (held once for st, or NULL) the vault's index; returns the one it replaces, whose
+ * hold the caller gives back with live_gen_release. */
+static struct live_gen *
+live_swap(struct live_state *st, struct live_gen *g)
+{
+	struct live_gen *old;
+
+	pthread_mutex_lock(&st->mu);
+	old = st->cur;
+	st->cur = g;
+	pthread_mutex_unlock(&st->mu);
+	return old;
+}
+
 static void *
 live_make(void)
 {
@@ -100,14 +114,14 @@ live_drop(void *p)
 	atomic_store(&st->cancel, 1);
 	if (st->joinable)
 		pthread_join(st->builder, NULL);
-	if (st->cur != NULL && --st->cur->refs == 0)
-		live_gen_free(st->cur);
+	live_gen_release(st, live_swap(st, NULL));
 	pthread_mutex_destroy(&st->mu);
 	free(st);
 }
 
+/* The integer a statement (a constant: kept prepared) answers, -1 on failure. */
 static sqlite3_int64
-live_log_seq(sqlite3 *db, const char *sql)
+live_scalar(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	sqlite3_int64 seq = -1;
@@ -214,7 +228,7 @@ live_build(sqlite3 *db, atomic_int *cancel, struct live_gen **out)
 	}
 	pthread_rwlock_init(&g->lock, NULL);
 	g->refs = 1;
-	if ((g->seq = live_log_seq(db, "SELECT coalesce(max(seq), 0) FROM doc_index_log")) < 0 ||
+	if ((g->seq = live_scalar(db, "SELECT coalesce(max(seq), 0) FROM doc_index_log")) < 0 ||
 	    sqlite3_prepare_v2(db, LIVE_DOCS(""), -1, &docs, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, LIVE_TAGS(""), -1, &tags, NULL) != SQLITE_OK) {
 		rc = ERR_INTERNAL;
@@ -240,7 +254,7 @@ live_catch_up(sqlite3 *db, struct live_gen *g, sqlite3_int64 seq)
 	sqlite3_int64 first;
 	int rc = ERR_INTERNAL;
 
-	first = live_log_seq(db, "SELECT coalesce(min(seq), 0) FROM doc_index_log");
+	first = live_scalar(db, "SELECT coalesce(min(seq), 0) FROM doc_index_log");
 	if (seq - g->seq > LIVE_CATCHUP_MAX || first < 0 || first > g->seq + 1) {
 		g->stale = 1;          /* too far behind, or the entries it needs are pruned */
 		return 0;
@@ -280,18 +294,12 @@ out:
 static void
 live_install(struct live_state *st, struct live_gen *g, const char *how, uint64_t t0)
 {
-	struct live_gen *old;
 	size_t live, tail, dead, bytes;
 
 	memidx_stats(g->ix, &live, &tail, &dead, &bytes);
 	g->bytes = bytes;
 	atomic_fetch_add(&live_used, bytes);
-	pthread_mutex_lock(&st->mu);
-	old = st->cur;
-	st->cur = g;
-	if (old != NULL && --old->refs == 0)
-		live_gen_free(old);
-	pthread_mutex_unlock(&st->mu);
+	live_gen_release(st, live_swap(st, g));
 	log_info("search: in-memory index built (%s): %zu documents, %zu MiB, %llu ms", how, live,
 	    bytes >> 20, (unsigned long long)((time_mono_ns() - t0) / 1000000));
 }
@@ -388,7 +396,7 @@ live_rebuild(struct vault *v, struct live_state *st, sqlite3 *db)
 	if (st->cur != NULL)
 		mine = st->cur->bytes;  /* freed when the new one replaces it */
 	pthread_mutex_unlock(&st->mu);
-	if ((n = live_log_seq(db, "SELECT count(*) FROM doc_index_map")) < 0)
+	if ((n = live_scalar(db, "SELECT count(*) FROM doc_index_map")) < 0)
 		return;
 	/* The cap: searches of a vault that does not fit use the FTS5 tables (correct, slower). */
 	want = (size_t)n * LIVE_BYTES_PER_DOC;
@@ -423,7 +431,7 @@ live_search(struct vault *v, sqlite3 *db, const char *expr, const struct memidx_
 	if (!atomic_load(&live_on) || (st = vault_ext(v, live_make, live_drop)) == NULL)
 		return 0;
 	atomic_store(&st->used_us, time_real_us());
-	if ((seq = live_log_seq(db, "SELECT coalesce(max(seq), 0) FROM doc_index_log")) < 0)
+	if ((seq = live_scalar(db, "SELECT coalesce(max(seq), 0) FROM doc_index_log")) < 0)
 		return 0;
 	if ((g = live_hold(st)) == NULL) {
 		live_rebuild(v, st, db);
@@ -491,23 +499,19 @@ int
 live_trim(struct vault *v, int64_t idle_us)
 {
 	struct live_state *st = vault_ext(v, NULL, NULL);
-	struct live_gen *g = NULL;
-	size_t live, tail, dead, bytes = 0;
+	struct live_gen *g;
+	int busy;
 
 	if (st == NULL || time_real_us() - atomic_load(&st->used_us) < idle_us)
 		return 0;
 	pthread_mutex_lock(&st->mu);
-	if (!st->building && st->cur != NULL) {
-		g = st->cur;
-		st->cur = NULL;
-		memidx_stats(g->ix, &live, &tail, &dead, &bytes);
-		if (--g->refs > 0)
-			g = NULL;       /* a search still holds it: freed when it lets go */
-	}
+	busy = st->building;
 	pthread_mutex_unlock(&st->mu);
-	if (bytes > 0)
-		log_info("search: in-memory index of tenant %s released after %lld s unused "
-		    "(%zu MiB)", vault_tenant_id(v), (long long)(idle_us / 1000000), bytes >> 20);
-	live_gen_free(g);
+	/* A search still holding it frees it when it lets go. */
+	if (busy || (g = live_swap(st, NULL)) == NULL)
+		return 0;
+	log_info("search: in-memory index of tenant %s released after %lld s unused (%zu MiB)",
+	    vault_tenant_id(v), (long long)(idle_us / 1000000), g->bytes >> 20);
+	live_gen_release(st, g);
 	return 0;
 }
