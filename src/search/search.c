@@ -708,9 +708,9 @@ search_put_hit(struct search_out *o, int first, sqlite3_stmt *st, const struct m
 
 /*
  * A hit's title and body as the index stores them (after the language marker), from FTS5's
- * content table: a rowid table, one or two pages a hit. The documents table is WITHOUT ROWID
- * with the body in the row, so its interior pages hold few keys and a lookup reads about
- * eight pages (bench/search: 88 pages read and decrypted per search before, 20 after).
+ * content table: a rowid table, one or two pages a hit when not cached. The documents table is
+ * WITHOUT ROWID with the body in the row, so its interior pages hold few keys and a lookup
+ * reads about eight pages (bench/search: 88 pages read and decrypted per search before).
  */
 static const char SEARCH_HIT_SQL[] = "SELECT c0, c2 FROM doc_index_content WHERE id = ?1";
 
@@ -787,16 +787,14 @@ search_tx(sqlite3 *db, void *arg)
 {
 	struct search_ctx *x = arg;
 	sqlite3_stmt *st = NULL;
-	json_t *hits = json_array(), *facets = NULL;
+	json_t *hits, *facets = NULL;
 	sqlite3_int64 total = 0;
 	int rc, docs = x->p->collection != NULL || x->p->language != NULL || x->p->from_us != 0 ||
 	    x->p->to_us != 0;
 
-	if ((rc = search_mem(db, x)) != 0) {
-		json_decref(hits);
+	if ((rc = search_mem(db, x)) != 0)
 		return rc < 0 ? rc : 0;
-	}
-	if (hits == NULL)
+	if ((hits = json_array()) == NULL)
 		return ERR_NOMEM;
 	rc = search_prepare(db, x, docs ? SEARCH_HITS(SEARCH_FROM_DOCS SEARCH_WHERE_DOCS) :
 	    SEARCH_HITS(SEARCH_FROM_MAP SEARCH_WHERE_MAP), &st);
