@@ -83,36 +83,35 @@ db_stmt_home(const sqlite3 *db, const char *sql)
 int
 db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
-	size_t home = db_stmt_home(db, sql), free_slot = SIZE_MAX;
-	int rc;
+	size_t home = db_stmt_home(db, sql);
+	struct db_stmt_slot *empty = NULL;
+	int known = 0;
 
 	*st = NULL;
 	pthread_mutex_lock(&db_stmts_lock);
-	for (size_t i = 0; i < DB_STMT_PROBE; i++) {
+	for (size_t i = 0; i < DB_STMT_PROBE && !known; i++) {
 		struct db_stmt_slot *s = &db_stmts[(home + i) & (DB_STMT_SLOTS - 1)];
 		if (s->db == db && s->sql == sql) {
+			known = 1;      /* in use (a nested use): a fresh one, not kept */
 			if (!s->busy) {
 				s->busy = 1;
 				*st = s->st;
 			}
-			free_slot = SIZE_MAX - 1;       /* cached (maybe busy): do not add */
-			break;
+		} else if (s->db == NULL && empty == NULL) {
+			empty = s;
 		}
-		if (s->db == NULL && free_slot == SIZE_MAX)
-			free_slot = (home + i) & (DB_STMT_SLOTS - 1);
 	}
 	pthread_mutex_unlock(&db_stmts_lock);
 	if (*st != NULL)
 		return 0;
-	rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
-	if (rc != SQLITE_OK) {
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
 		*st = NULL;
 		return ERR_INTERNAL;
 	}
-	if (free_slot < SIZE_MAX - 1) {
+	if (!known && empty != NULL) {
 		pthread_mutex_lock(&db_stmts_lock);
-		if (db_stmts[free_slot].db == NULL)
-			db_stmts[free_slot] = (struct db_stmt_slot){ db, sql, *st, 1 };
+		if (empty->db == NULL)
+			*empty = (struct db_stmt_slot){ db, sql, *st, 1 };
 		pthread_mutex_unlock(&db_stmts_lock);
 	}
 	return 0;
