@@ -1,6 +1,7 @@
 /* The PII calls on a real vault: checks of requests, sealed mappings, owners, expiry,
  * erasure of values and key rotation. */
 #include "../test.h"
+#include "../store_fixture.h"
 
 #include <sodium.h>
 
@@ -43,17 +44,8 @@ static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char path[600];
-	int rc;
 
-	if (sodium_init() < 0)
-		return -1;
-	unsetenv(KEYRING_MASTER_ENV);
-	fx->dir = test_tmpdir();
-	snprintf(path, sizeof(path), "%s/keys", fx->dir);
-	fs_mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/%s", fx->dir, KEYRING_MASTER_FILE);
-	if (keyring_create_master(path) != 0 || (fx->sys = system_open(fx->dir, 0, &rc)) == NULL ||
+	if (fx == NULL || (fx->sys = test_store_open(&fx->dir)) == NULL ||
 	    tenant_create(fx->sys, "acme", "Acme", "admin@acme.example", NULL, &fx->t) != 0 ||
 	    (fx->cache = vault_cache_new(fx->sys, 4, 2)) == NULL ||
 	    vault_open(fx->cache, fx->t.id, &fx->v) != 0 || vault_write(fx->v, add_users, NULL) != 0)

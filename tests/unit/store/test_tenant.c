@@ -1,5 +1,6 @@
 /* Tenants, vaults and keys through the store API, on a real data folder. */
 #include "../test.h"
+#include "../store_fixture.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -27,19 +28,8 @@ static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char path[600];
-	int rc;
 
-	if (sodium_init() < 0)
-		return -1;
-	unsetenv(KEYRING_MASTER_ENV);
-	fx->dir = test_tmpdir();
-	snprintf(path, sizeof(path), "%s/keys", fx->dir);
-	fs_mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/%s", fx->dir, KEYRING_MASTER_FILE);
-	if (keyring_create_master(path) != 0)
-		return -1;
-	if ((fx->sys = system_open(fx->dir, 0, &rc)) == NULL)
+	if (fx == NULL || (fx->sys = test_store_open(&fx->dir)) == NULL)
 		return -1;
 	*state = fx;
 	return 0;
