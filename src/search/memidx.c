@@ -1111,6 +1111,16 @@ memidx_phrase_push(struct memidx_phrase *p, uint32_t d, double wf)
 	return 0;
 }
 
+/* 1 when the p->ntok tokens from f are an instance of p (the caller keeps them in one column). */
+static int
+memidx_phrase_starts(const struct memidx_phrase *p, const uint32_t *f)
+{
+	for (size_t j = 0; j < p->ntok; j++)
+		if (!memidx_tokm_has(&p->tok[j], f[j]))
+			return 0;
+	return 1;
+}
+
 /* Weighted instances of p in document d: consecutive tokens within one column. */
 static double
 memidx_phrase_in(const struct memidx *ix, const struct memidx_phrase *p, uint32_t d)
@@ -1122,13 +1132,9 @@ memidx_phrase_in(const struct memidx *ix, const struct memidx_phrase *p, uint32_
 	for (int c = 0; c < 3; f += m->len[c], c++) {
 		if (m->len[c] < p->ntok)
 			continue;
-		for (uint32_t i = 0; i + p->ntok <= m->len[c]; i++) {
-			size_t j = 0;
-			while (j < p->ntok && memidx_tokm_has(&p->tok[j], f[i + j]))
-				j++;
-			if (j == p->ntok)
+		for (uint32_t i = 0; i + p->ntok <= m->len[c]; i++)
+			if (memidx_phrase_starts(p, f + i))
 				wf += ix->w[c];
-		}
 	}
 	return wf;
 }
@@ -1444,13 +1450,10 @@ memidx_mark(const struct memidx_query *q, const uint32_t *f, uint32_t n, uint8_t
 		if (p->missing || p->ntok > n)
 			continue;
 		for (uint32_t i = 0; i + p->ntok <= n; i++) {
-			size_t j = 0;
-			while (j < p->ntok && memidx_tokm_has(&p->tok[j], f[i + j]))
-				j++;
-			if (j < p->ntok)
+			if (!memidx_phrase_starts(p, f + i))
 				continue;
 			mark[i] = 1;
-			for (j = 1; j < p->ntok; j++)
+			for (size_t j = 1; j < p->ntok; j++)
 				if (mark[i + j] == 0)
 					mark[i + j] = 2;
 		}
